@@ -1,0 +1,131 @@
+"""Languages: gettext catalogs read from `locales/*.po` at build time, and Babel formatting per locale.
+
+Catalogs are compiled in memory (no `.mo` files in git). Every formatting call takes its locale from the
+`Language` it is called on; nothing here touches the process-wide `locale` module.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zoneinfo
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from babel import Locale, dates, numbers
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import PoFileError, read_po
+from babel.support import NullTranslations, Translations
+
+from generator.problems import Problems
+
+DOMAIN = "messages"
+
+
+@dataclass(frozen=True)
+class Language:
+    """One language of the hub: its Babel locale and its UI catalog."""
+
+    code: str
+    default: str
+    catalog: NullTranslations
+
+    @cached_property
+    def locale(self) -> Locale:
+        return Locale.parse(self.code)
+
+    @property
+    def is_default(self) -> bool:
+        return self.code == self.default
+
+    @property
+    def name(self) -> str:
+        """The language's own name for itself, capitalised as a menu entry ("Svenska", "Ελληνικά")."""
+        name = self.locale.get_display_name(self.locale) or self.code
+        return name[:1].upper() + name[1:]
+
+    @property
+    def direction(self) -> str:
+        return self.locale.character_order == "right-to-left" and "rtl" or "ltr"
+
+    def gettext(self, message: str, **values: object) -> str:
+        text = self.catalog.gettext(message)
+        return text % values if values else text
+
+    def ngettext(self, singular: str, plural: str, count: int, **values: object) -> str:
+        text = self.catalog.ngettext(singular, plural, count)
+        return text % {"num": self.number(count), **values}
+
+    def date(self, value: dt.date, form: str = "long") -> str:
+        return dates.format_date(value, form, locale=self.locale)
+
+    def month(self, value: dt.date) -> str:
+        """"November 2026" in the locale's own stand-alone form."""
+        return dates.format_skeleton("yMMMM", value, locale=self.locale)
+
+    def month_short(self, value: dt.date) -> str:
+        return dates.format_skeleton("yMMM", value, locale=self.locale)
+
+    def datetime(self, value: dt.datetime, zone: str, form: str = "full") -> str:
+        """Weekday, date and time in `zone`, with the locale's own 12/24-hour convention."""
+        local = value.astimezone(zoneinfo.ZoneInfo(zone))
+        return f"{dates.format_date(local, form, locale=self.locale)}, {self.time(value, zone)}"
+
+    def time(self, value: dt.datetime, zone: str) -> str:
+        return dates.format_time(value, "short", tzinfo=zoneinfo.ZoneInfo(zone), locale=self.locale)
+
+    def weekday_date(self, value: dt.datetime, zone: str) -> str:
+        local = value.astimezone(zoneinfo.ZoneInfo(zone))
+        return dates.format_skeleton("MMMEd", local, locale=self.locale)
+
+    def zone_name(self, zone: str) -> str:
+        if zone == "UTC":
+            return "UTC"
+        return dates.get_timezone_location(zoneinfo.ZoneInfo(zone), locale=self.locale, return_city=True)
+
+    def number(self, value: float) -> str:
+        return numbers.format_decimal(value, locale=self.locale)
+
+    def percent(self, value: float) -> str:
+        return numbers.format_percent(value, locale=self.locale)
+
+    def duration(self, minutes: int) -> str:
+        return dates.format_timedelta(dt.timedelta(minutes=minutes), threshold=2, locale=self.locale,
+                                      format="long")
+
+    def language_name(self, code: str) -> str:
+        """Another language's name in this language ("svenska" read by a Pole is "szwedzki")."""
+        return Locale.parse(code).get_display_name(self.locale) or code
+
+
+def read_catalog(path: Path, rel: str, problems: Problems) -> NullTranslations:
+    """Compile one `.po` file in memory; a broken catalog is a located error, a missing one a warning."""
+    if not path.exists():
+        problems.warning(rel, "(catalog)", "missing: the interface falls back to English")
+        return NullTranslations()
+    try:
+        with path.open("rb") as handle:
+            catalog = read_po(handle, abort_invalid=True)
+    except PoFileError as exc:
+        problems.error(rel, "(catalog)", str(exc), getattr(exc, "lineno", None))
+        return NullTranslations()
+    except (UnicodeDecodeError, ValueError) as exc:
+        problems.error(rel, "(catalog)", f"unreadable: {exc}")
+        return NullTranslations()
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer, domain=DOMAIN)
+
+
+def load_languages(codes: tuple[str, ...], locales_dir: Path, root: Path, problems: Problems) -> dict[str, Language]:
+    default = codes[0]
+    result = {}
+    for code in codes:
+        path = locales_dir / code / "LC_MESSAGES" / f"{DOMAIN}.po"
+        catalog = NullTranslations() if code == default and not path.exists() else read_catalog(
+            path, path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path), problems
+        )
+        result[code] = Language(code, default, catalog)
+    return result

@@ -1,0 +1,116 @@
+"""The validated community: immutable items, each with its translations, and per-language views of them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+from generator.model.records import (
+    Course,
+    Event,
+    FeedSource,
+    Lesson,
+    Member,
+    Newsletter,
+    Page,
+    Post,
+    Record,
+    Spotlight,
+    Story,
+)
+
+if TYPE_CHECKING:
+    from generator.config import Settings
+
+R = TypeVar("R", bound=Record)
+
+
+@dataclass(frozen=True)
+class Version(Generic[R]):
+    """An item as read in one language: its own translation, or the original shown as a fallback."""
+
+    record: R
+    body: str
+    lang: str
+    path: str
+    fallback: bool = False
+
+
+@dataclass(frozen=True)
+class Item(Generic[R]):
+    kind: str
+    slug: str
+    path: str
+    lang: str
+    record: R
+    body: str
+    translations: Mapping[str, Version[R]] = field(default_factory=dict)
+    course: str | None = None
+    order: int = 0
+    # File line of each top-level front matter key, so later checks (references) can point at the line.
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def original(self) -> Version[R]:
+        return Version(self.record, self.body, self.lang, self.path)
+
+    def version(self, lang: str) -> Version[R]:
+        if lang == self.lang:
+            return self.original
+        if lang in self.translations:
+            return self.translations[lang]
+        return Version(self.record, self.body, self.lang, self.path, fallback=True)
+
+    @property
+    def languages(self) -> frozenset[str]:
+        return frozenset({self.lang, *self.translations})
+
+
+@dataclass(frozen=True)
+class Community:
+    settings: Settings
+    members: Mapping[str, Item[Member]]
+    posts: tuple[Item[Post], ...]
+    spotlights: tuple[Item[Spotlight], ...]
+    stories: tuple[Item[Story], ...]
+    events: tuple[Item[Event], ...]
+    courses: Mapping[str, Item[Course]]
+    lessons: Mapping[str, tuple[Item[Lesson], ...]]
+    pages: tuple[Item[Page], ...]
+    newsletters: tuple[Item[Newsletter], ...]
+    feeds: tuple[FeedSource, ...]
+
+    @property
+    def public_members(self) -> tuple[Item[Member], ...]:
+        return tuple(m for m in self.members.values() if m.record.public)
+
+    def is_public(self, handle: str) -> bool:
+        member = self.members.get(handle)
+        return bool(member and member.record.public)
+
+    @property
+    def published_posts(self) -> tuple[Item[Post], ...]:
+        """Posts the site shows: published, by a member who may be shown."""
+        return tuple(p for p in self.posts if p.record.status == "published")
+
+    def upcoming_events(self, today: dt.date) -> tuple[Item[Event], ...]:
+        return tuple(e for e in self.events if e.record.end.date() >= today)
+
+    def past_events(self, today: dt.date) -> tuple[Item[Event], ...]:
+        return tuple(reversed([e for e in self.events if e.record.end.date() < today]))
+
+    def collections(self) -> dict[str, tuple[Item, ...]]:
+        """Every collection by name, for reports that treat them alike (translation coverage)."""
+        return {
+            "members": tuple(self.members.values()),
+            "posts": self.posts,
+            "spotlights": self.spotlights,
+            "stories": self.stories,
+            "events": self.events,
+            "courses": tuple(self.courses.values()),
+            "lessons": tuple(lesson for course in self.lessons.values() for lesson in course),
+            "pages": self.pages,
+            "newsletters": self.newsletters,
+        }

@@ -1,0 +1,362 @@
+"""Load the repository's content into one validated `Community`, collecting every problem on the way.
+
+Reading is I/O; everything after `read_source` is pure. Problems never stop loading early: each file is read,
+validated and cross-checked so `agora check` can report all mistakes at once.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ValidationError, create_model
+
+from generator.config import Settings
+from generator.model import frontmatter_yaml
+from generator.model.community import Community, Item, Version
+from generator.model.fields import check_slug
+from generator.model.records import (
+    Course,
+    Event,
+    FeedList,
+    Lesson,
+    Member,
+    Newsletter,
+    Page,
+    Post,
+    Record,
+    Spotlight,
+    Story,
+)
+from generator.model.references import check_references
+from generator.problems import Problems
+
+MAX_FILE_BYTES = 2_000_000
+LANG_SUFFIX = re.compile(r"^[a-z]{2,3}(?:[_-][a-zA-Z0-9]{2,8})?$")
+LESSON_NAME = re.compile(r"^(\d{1,3})-(.+)$")
+FEEDS_FILE = "feeds.yml"
+UNION_TAGS = frozenset({"str", "int", "float", "bool", "date", "datetime", "list", "dict", "none"})
+ASSETS_DIR = "assets"
+
+RECORDS: dict[str, type[Record]] = {
+    "member": Member,
+    "post": Post,
+    "spotlight": Spotlight,
+    "story": Story,
+    "event": Event,
+    "course": Course,
+    "lesson": Lesson,
+    "page": Page,
+    "newsletter": Newsletter,
+}
+SIMPLE_FOLDERS = {"members": "member", "spotlights": "spotlight", "stories": "story", "events": "event",
+                  "pages": "page"}
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a file sits in the layout: which collection, which item, which language."""
+
+    rel: str
+    kind: str
+    slug: str
+    lang: str | None
+    course: str | None = None
+    order: int = 0
+
+
+@dataclass(frozen=True)
+class Parsed:
+    source: Source
+    record: Record
+    body: str
+    lines: dict[str, int]
+
+
+TOP_LEVEL_KEY = re.compile(r"^([A-Za-z_][\w-]*)\s*:")
+
+
+def key_lines(text: str, offset: int) -> dict[str, int]:
+    """Lines of top-level keys, found cheaply; a full YAML compose is kept for the error path."""
+    lines: dict[str, int] = {}
+    for number, line in enumerate(text.lstrip().split("\n")[1:], start=offset + 1):
+        if line.startswith("---"):
+            break
+        if match := TOP_LEVEL_KEY.match(line):
+            lines.setdefault(match.group(1), number)
+    return lines
+
+
+def _split_name(name: str) -> tuple[str, str | None]:
+    stem = name[: -len(".md")]
+    base, dot, suffix = stem.rpartition(".")
+    if dot and LANG_SUFFIX.match(suffix):
+        return base, suffix
+    return stem, None
+
+
+def classify(rel: str, parts: tuple[str, ...], problems: Problems) -> Source | None:
+    """Map a path under content/ (or newsletters/) to its collection, or report where it does not fit."""
+    name = parts[-1]
+    if not name.endswith(".md"):
+        problems.error(rel, "(file)", "not part of any collection: expected a .md file (images go in assets/)")
+        return None
+    slug, lang = _split_name(name)
+    folder = parts[0]
+    if folder == "newsletters" and len(parts) == 2:
+        return Source(rel, "newsletter", slug, lang)
+    if folder in SIMPLE_FOLDERS and len(parts) == 2:
+        return Source(rel, SIMPLE_FOLDERS[folder], slug, lang)
+    if folder == "posts" and len(parts) == 3 and re.fullmatch(r"\d{4}", parts[1]):
+        return Source(rel, "post", slug, lang)
+    if folder == "posts" and len(parts) == 4 and parts[1] == "imported":
+        return Source(rel, "post", slug, lang)
+    if folder == "academy" and len(parts) == 3:
+        course = parts[1]
+        if slug == "index":
+            return Source(rel, "course", course, lang)
+        match = LESSON_NAME.match(slug)
+        if not match:
+            problems.error(rel, "(file name)", "expected a lesson named <nn>-<slug>.md, e.g. 03-first-week.md")
+            return None
+        return Source(rel, "lesson", match.group(2), lang, course=course, order=int(match.group(1)))
+    problems.error(rel, "(file)", "not part of any collection: see the content layout in README.md")
+    return None
+
+
+def discover(settings: Settings, problems: Problems) -> list[tuple[Path, Source]]:
+    found: list[tuple[Path, Source]] = []
+    roots = [(settings.content_dir, ()), (settings.newsletters_dir, ("newsletters",))]
+    for base, prefix in roots:
+        if not base.is_dir():
+            continue
+        resolved_base = base.resolve()
+        for path in sorted(base.rglob("*")):
+            rel_parts = path.relative_to(base).parts
+            rel = path.relative_to(settings.root).as_posix()
+            if any(p.startswith(".") for p in rel_parts) or path.is_dir():
+                continue
+            if not path.resolve().is_relative_to(resolved_base):
+                problems.error(rel, "(file)", "is a link that points outside the content folder")
+                continue
+            if not prefix and rel_parts[0] == ASSETS_DIR:
+                continue
+            if not prefix and rel_parts == (FEEDS_FILE,):
+                continue
+            source = classify(rel, prefix + rel_parts, problems)
+            if source:
+                found.append((path, source))
+    return found
+
+
+def read_text(path: Path, rel: str, problems: Problems) -> str | None:
+    data = path.read_bytes()
+    if len(data) > MAX_FILE_BYTES:
+        problems.error(rel, "(file)", f"larger than {MAX_FILE_BYTES // 1_000_000} MB; split it up")
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        problems.error(rel, "(encoding)", f"not UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8",
+                       line)
+        return None
+    if "\x00" in text:
+        problems.error(rel, "(encoding)", "contains a NUL character", text[: text.index("\x00")].count("\n") + 1)
+        return None
+    return text.removeprefix("\ufeff")
+
+
+@cache
+def translation_model(record: type[Record]) -> type[BaseModel]:
+    """The schema of a translation file: only the record's translatable fields, all optional."""
+    fields = {
+        name: (record.model_fields[name].rebuild_annotation() | None, None) for name in record.TRANSLATABLE
+    }
+    return create_model(f"{record.__name__}Translation", __base__=Record, **fields)
+
+
+def _message(error: dict, model: type[BaseModel]) -> tuple[tuple, str]:
+    # Pydantic inserts union member names ("datetime", "function-after[...]") into locations; drop them.
+    loc = error["loc"][:1] + tuple(p for p in error["loc"][1:] if isinstance(p, int) or not (
+        "[" in p or p in UNION_TAGS))
+    kind = error["type"]
+    message = error["msg"].removeprefix("Value error, ")
+    # Validators that check several fields together name the field at the start of their message.
+    if kind == "value_error" and (match := re.match(r"^(\w+): (.*)$", message)):
+        loc, message = loc + (match.group(1),), match.group(2)
+    if kind == "missing":
+        return loc, "required field is missing"
+    if kind == "extra_forbidden":
+        known = list(model.model_fields) if len(loc) == 1 else []
+        close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else f"; expected one of: {', '.join(sorted(known))}" \
+            if known else ""
+        if model.__name__.endswith("Translation"):
+            hint += " (a translation may set only translatable fields; set the rest in the original)"
+        return loc, f"unknown field{hint}"
+    message = message.replace("Input should be", "expected")
+    if kind.endswith(("_type", "_parsing")) or kind == "literal_error":
+        value = error.get("input")
+        message += f", got {type(value).__name__} {str(value)[:40]!r}"
+    return loc, message
+
+
+def validate(
+    model: type[BaseModel], meta: dict, rel: str, text: str, offset: int, problems: Problems
+) -> BaseModel | None:
+    try:
+        return model.model_validate(meta)
+    except ValidationError as exc:
+        seen: set[tuple] = set()
+        for error in exc.errors(include_url=False):
+            loc, message = _message(error, model)
+            if loc in seen:
+                continue
+            seen.add(loc)
+            line = frontmatter_yaml.field_line(text, loc, offset)
+            problems.error(rel, ".".join(str(p) for p in loc), message, line)
+        return None
+
+
+def read_source(path: Path, source: Source, problems: Problems) -> Parsed | None:
+    text = read_text(path, source.rel, problems)
+    if text is None:
+        return None
+    for name in filter(None, (source.slug, source.course)):
+        try:
+            check_slug(name)
+        except ValueError as exc:
+            problems.error(source.rel, "(file name)", str(exc))
+            return None
+    try:
+        meta, body, offset = frontmatter_yaml.parse(text)
+    except frontmatter_yaml.FrontMatterError as exc:
+        problems.error(source.rel, "(front matter)", str(exc), exc.line)
+        return None
+    record_type = RECORDS[source.kind]
+    model = translation_model(record_type) if source.lang else record_type
+    record = validate(model, meta, source.rel, text, offset, problems)
+    if record is None:
+        return None
+    if not body.strip() and source.kind in {"post", "page", "lesson"} and not source.lang:
+        problems.warning(source.rel, "(body)", "the text is empty")
+    return Parsed(source, record, body, key_lines(text, offset))
+
+
+def _key(slug: str) -> str:
+    """Two slugs that differ only by case or Unicode form would land on one URL on most file systems."""
+    return unicodedata.normalize("NFKC", slug).casefold()
+
+
+def _identity(source: Source) -> tuple[str, str | None, str]:
+    return source.kind, source.course, _key(source.slug)
+
+
+def assemble(
+    parsed: list[Parsed], sources: list[Source], settings: Settings, problems: Problems
+) -> dict[str, list[Item]]:
+    """Join translations to their originals and reject duplicates; returns items per kind.
+
+    `sources` lists every file found, valid or not, so a translation of a broken original is not also
+    reported as an orphan.
+    """
+    originals: dict[tuple[str, str | None, str], Parsed] = {}
+    translations: defaultdict[tuple[str, str | None, str], list[Parsed]] = defaultdict(list)
+    for p in parsed:
+        key = _identity(p.source)
+        if p.source.lang:
+            translations[key].append(p)
+        elif key in originals:
+            first = originals[key].source.rel
+            problems.error(p.source.rel, "(file name)", f"duplicate {p.source.kind} slug {p.source.slug!r}; "
+                                                        f"also used by {first}")
+        else:
+            originals[key] = p
+    default = settings.default_language
+    items: dict[str, list[Item]] = defaultdict(list)
+    for key, p in originals.items():
+        lang = getattr(p.record, "language", None) or default
+        versions: dict[str, Version] = {}
+        for t in sorted(translations.pop(key, []), key=lambda t: t.source.rel):
+            tlang = t.source.lang
+            if tlang not in settings.languages:
+                problems.error(t.source.rel, "(file name)", f"translation language {tlang!r} is not configured; "
+                                                            f"languages: {', '.join(settings.languages)}")
+                continue
+            if tlang == lang:
+                problems.error(t.source.rel, "(file name)", f"translates into {tlang!r}, the language of the "
+                                                            f"original; edit {p.source.rel} instead")
+                continue
+            update = {k: v for k, v in t.record.model_dump(exclude_unset=True).items() if v is not None}
+            record = p.record.model_copy(update={k: getattr(t.record, k) for k in update})
+            versions[tlang] = Version(record, t.body if t.body.strip() else p.body, tlang, t.source.rel)
+        items[p.source.kind].append(Item(
+            kind=p.source.kind, slug=p.source.slug, path=p.source.rel, lang=lang, record=p.record, body=p.body,
+            translations=versions, course=p.source.course, order=p.source.order, lines=p.lines,
+        ))
+    originals_found = {_identity(s) for s in sources if not s.lang}
+    for key, orphans in translations.items():
+        if key in originals_found:
+            continue
+        for t in orphans:
+            problems.error(t.source.rel, "(file name)", f"translation without an original: expected "
+                                                        f"{t.source.rel.rsplit('.', 2)[0]}.md beside it")
+    return items
+
+
+def load_feeds(settings: Settings, problems: Problems) -> FeedList:
+    path = settings.content_dir / FEEDS_FILE
+    rel = path.relative_to(settings.root).as_posix()
+    if not path.exists():
+        return FeedList()
+    text = read_text(path, rel, problems)
+    if text is None:
+        return FeedList()
+    try:
+        raw = yaml.load(text, Loader=frontmatter_yaml.GuardedYAMLHandler.loader_for(text)) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problems.error(rel, "", f"malformed YAML: {getattr(exc, 'problem', exc)}", mark.line + 1 if mark else None)
+        return FeedList()
+    if not isinstance(raw, dict):
+        problems.error(rel, "", "expected a mapping with a `feeds:` list", 1)
+        return FeedList()
+    feeds = validate(FeedList, raw, rel, "---\n" + text + "\n---\n", 0, problems)
+    return feeds if isinstance(feeds, FeedList) else FeedList()
+
+
+def load_community(settings: Settings) -> tuple[Community, Problems]:
+    """Read and validate everything; the community holds only the items that validated."""
+    problems = Problems()
+    found = discover(settings, problems)
+    parsed = [p for path, source in found if (p := read_source(path, source, problems))]
+    items = assemble(parsed, [source for _, source in found], settings, problems)
+    feeds = load_feeds(settings, problems)
+
+    members = {m.slug: m for m in sorted(items["member"], key=lambda m: m.slug)}
+    lessons: defaultdict[str, list[Item]] = defaultdict(list)
+    for lesson in items["lesson"]:
+        lessons[lesson.course].append(lesson)
+    courses = {c.slug: c for c in sorted(items["course"], key=lambda c: c.slug)}
+    community = Community(
+        settings=settings,
+        members=members,
+        posts=tuple(sorted(items["post"], key=lambda p: (p.record.day, str(p.record.date), p.slug), reverse=True)),
+        spotlights=tuple(sorted(items["spotlight"], key=lambda s: (s.record.month, s.slug), reverse=True)),
+        stories=tuple(sorted(items["story"], key=lambda s: (s.record.date, s.slug), reverse=True)),
+        events=tuple(sorted(items["event"], key=lambda e: (e.record.start, e.slug))),
+        courses=courses,
+        lessons={c: tuple(sorted(ls, key=lambda s: (s.order, s.slug))) for c, ls in sorted(lessons.items())},
+        pages=tuple(sorted(items["page"], key=lambda p: (p.record.order, p.slug))),
+        newsletters=tuple(sorted(items["newsletter"], key=lambda n: (n.record.span.start, n.slug))),
+        feeds=tuple(feeds.feeds),
+    )
+    check_references(community, problems)
+    return community, problems

@@ -1,0 +1,65 @@
+"""Located problems: what `check` reports and what stops a build.
+
+Every stage appends to one `Problems` collection instead of raising at the first mistake, so an editor sees all
+of them in one run (the way MkDocs' config validation collects every error before stopping).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import PurePosixPath
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    path: str
+    line: int | None
+    field: str
+    message: str
+    severity: Severity = Severity.ERROR
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        label = "" if self.severity is Severity.ERROR else "warning: "
+        return f"{where}: {self.field or '-'}: {label}{self.message}"
+
+
+@dataclass
+class Problems:
+    """An append-only list of problems, sorted when read."""
+
+    items: list[Problem] = field(default_factory=list)
+
+    def error(self, path: str | PurePosixPath, field: str, message: str, line: int | None = None) -> None:
+        self.items.append(Problem(str(path), line, field, message, Severity.ERROR))
+
+    def warning(self, path: str | PurePosixPath, field: str, message: str, line: int | None = None) -> None:
+        self.items.append(Problem(str(path), line, field, message, Severity.WARNING))
+
+    def extend(self, other: Problems) -> None:
+        self.items.extend(other.items)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return sorted(p for p in self.items if p.severity is Severity.ERROR)
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return sorted(p for p in self.items if p.severity is Severity.WARNING)
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+
+class ContentError(Exception):
+    """Raised by a stage that cannot go on; carries every problem found so far."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
