@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Generic, TypeVar
 
+from generator.model.occurrences import is_upcoming, next_start
 from generator.model.records import (
     Course,
     Event,
@@ -96,10 +97,19 @@ class Community:
         return tuple(p for p in self.posts if p.record.status == "published")
 
     def upcoming_events(self, today: dt.date) -> tuple[Item[Event], ...]:
-        return tuple(e for e in self.events if e.record.end.date() >= today)
+        """Events with an occurrence still to come, soonest first."""
+        upcoming = [e for e in self.events if is_upcoming(e.record, today)]
+        return tuple(sorted(upcoming, key=lambda e: (next_start(e.record, today), e.slug)))
 
     def past_events(self, today: dt.date) -> tuple[Item[Event], ...]:
-        return tuple(reversed([e for e in self.events if e.record.end.date() < today]))
+        """Events that are over, most recent first."""
+        return tuple(reversed([e for e in self.events if not is_upcoming(e.record, today)]))
+
+    @property
+    def newest_date(self) -> dt.date | None:
+        """The newest date the content mentions: the default reference date of a build."""
+        dates = [p.record.day for p in self.posts] + [s.record.date for s in self.stories]
+        return max(dates, default=None)
 
     def collections(self) -> dict[str, tuple[Item, ...]]:
         """Every collection by name, for reports that treat them alike (translation coverage)."""

@@ -1,0 +1,107 @@
+"""`agora build`: validate, then one MkDocs + Material build per language in parallel, then swap `site/` in.
+
+The parent process loads and validates the community once; forked workers inherit it (see
+`site.plugin.PRELOADED`) and each runs a real MkDocs build for one language into its own folder. The default
+language's tree becomes the site root and the others move under `<lang>/`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import multiprocessing
+import os
+import sys
+import time
+from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from pathlib import Path
+
+from generator.cli import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, print_problems, reference_date
+from generator.output import merge_into, replaced_atomically
+from generator.problems import ContentError
+
+log = logging.getLogger("agora")
+
+
+def _epoch(day: dt.date) -> int:
+    return int(dt.datetime.combine(day, dt.time(), dt.UTC).timestamp())
+
+
+def build_language(root: Path, code: str, site_dir: Path, today: dt.date, strict: bool) -> tuple[str, int, float]:
+    """Run MkDocs for one language; returns (language, pages, seconds)."""
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+
+    started = time.perf_counter()
+    logging.getLogger("mkdocs").setLevel(logging.WARNING)
+    config = load_config(str(root / "mkdocs.yml"), site_dir=str(site_dir), strict=strict)
+    plugin = config.plugins["agora"]
+    plugin.language, plugin.today = code, today
+    mkdocs_build(config)
+    return code, len(plugin.planned), time.perf_counter() - started
+
+
+def build(args) -> int:
+    from generator.site import plugin as site_plugin
+
+    root = args.root.resolve()
+    try:
+        settings, community, languages, default_today = site_plugin.load(root, None)
+    except ContentError as exc:
+        print_problems(exc.problems)
+        print(f"build stopped: {len(exc.problems)} errors; nothing was written", file=sys.stderr)
+        return EXIT_ERRORS
+    today = reference_date(args.today, community.newest_date)
+    codes = args.lang or list(settings.languages)
+    unknown = sorted(set(codes) - set(settings.languages))
+    if unknown:
+        print(f"agora build: --lang {', '.join(unknown)} is not configured; languages: "
+              f"{', '.join(settings.languages)}", file=sys.stderr)
+        return EXIT_USAGE
+    codes = [c for c in settings.languages if c in codes]
+    # MkDocs dates its sitemap from SOURCE_DATE_EPOCH; pin it to the reference date so output is reproducible.
+    os.environ.setdefault("SOURCE_DATE_EPOCH", str(_epoch(today)))
+    site_plugin.PRELOADED = (settings, community, languages, today)
+    out = (args.out or root / "site").resolve()
+    jobs = min(args.jobs or os.cpu_count() or 1, len(codes))
+    default = settings.default_language
+    started = time.perf_counter()
+    print(f"building {len(codes)} languages with {jobs} parallel jobs (reference date {today})", file=sys.stderr)
+    try:
+        with replaced_atomically(out) as staging:
+            folders = {code: staging / f".lang-{code}" for code in codes}
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+                futures = [pool.submit(build_language, root, code, folders[code], today, args.strict)
+                           for code in codes]
+                done, pending = wait(futures, return_when=FIRST_EXCEPTION)
+                for future in pending:
+                    future.cancel()
+                for future in futures:
+                    if future.done() and not future.cancelled():
+                        code, pages, seconds = future.result()
+                        print(f"  {code}: {pages} pages in {seconds:.1f}s", file=sys.stderr)
+            for code in codes:
+                if code == default:
+                    merge_into(folders[code], staging)
+                else:
+                    folders[code].rename(staging / code)
+            render_newsletters = getattr(args, "newsletters", True)
+            if render_newsletters:
+                _newsletters(root, community, languages, codes, args)
+    except Exception as exc:  # noqa: BLE001 - any failure must leave the old site and say why
+        if os.environ.get("AGORA_DEBUG"):
+            raise
+        print(f"build failed: {type(exc).__name__}: {exc}\nthe previous {out.name}/ is unchanged", file=sys.stderr)
+        return EXIT_ERRORS
+    print(f"built {out} in {time.perf_counter() - started:.1f}s", file=sys.stderr)
+    return EXIT_OK
+
+
+def _newsletters(root, community, languages, codes, args) -> None:
+    """Every newsletter issue is rendered with the site (hook for the newsletter package)."""
+    from generator import newsletter
+
+    render = getattr(newsletter, "build_issues", None)
+    if render:
+        render(root, community, languages, codes, args)

@@ -1,0 +1,57 @@
+"""iCalendar files for events, made with `icalendar`: one per event and one feed of all upcoming events.
+
+UIDs derive from the event's slug and the site's domain so calendar apps update an event instead of adding it
+twice; DTSTAMP is the build's reference time, never the wall clock, so the same commit gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from icalendar import Calendar, Event, vRecur
+
+from generator.model import Item
+from generator.model.records import Event as EventRecord
+
+PRODID = "-//Agora//Community hub//EN"
+
+
+def uid(slug: str, site_url: str) -> str:
+    return f"{slug}@{urlsplit(site_url).hostname or 'agora.invalid'}"
+
+
+def _event(item: Item[EventRecord], title: str, summary: str | None, url: str, site_url: str,
+           stamp: dt.datetime) -> Event:
+    record = item.record
+    zone = zoneinfo.ZoneInfo(record.timezone)
+    event = Event()
+    event.add("uid", uid(item.slug, site_url))
+    event.add("dtstamp", stamp.astimezone(dt.UTC))
+    event.add("dtstart", record.start.astimezone(zone))
+    event.add("dtend", record.end.astimezone(zone))
+    event.add("summary", title)
+    event.add("description", "\n\n".join(filter(None, [summary, url])))
+    event.add("url", url)
+    if record.location or record.join_url:
+        event.add("location", record.location or record.join_url)
+    if record.rrule:
+        event.add("rrule", vRecur.from_ical(record.rrule))
+    return event
+
+
+def calendar(events: Iterable[tuple[Item[EventRecord], str, str | None, str]], site_url: str, name: str,
+             stamp: dt.datetime) -> bytes:
+    """`events` holds (item, localized title, localized summary, absolute page URL) tuples."""
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", name)
+    for item, title, summary, url in events:
+        cal.add_component(_event(item, title, summary, url, site_url, stamp))
+    cal.add_missing_timezones()
+    return cal.to_ical()

@@ -1,0 +1,49 @@
+"""What a language's build is made of: planned pages (Markdown for MkDocs) and planned files (feeds, .ics)."""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class PlannedPage:
+    """One page MkDocs will build; `url` is relative to the language root (`""` is the home page)."""
+
+    url: str
+    title: str
+    markdown: str
+    description: str | None = None
+    # The language the text is actually in, when the page falls back to another language's original.
+    fallback_from: str | None = None
+    # Absolute URL of the original publication, for imported posts carried in full (rel=canonical).
+    canonical: str | None = None
+    nav: str | None = None
+    meta: dict = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass(frozen=True)
+class PlannedFile:
+    """A non-page output (Atom feed, iCalendar file), relative to the language root."""
+
+    path: str
+    content: bytes
+
+
+def relative(target: str, base: str) -> str:
+    """Link from the page at directory URL `base` to `target`; both are paths from the site root.
+
+    Relative links keep the site working under any base path (GitHub Pages project sites, file previews).
+    """
+    if target == base:
+        return "./"
+    is_dir = target == "" or target.endswith("/")
+    rel = posixpath.relpath(target.rstrip("/") or ".", base.rstrip("/") or ".")
+    if rel == ".":
+        return "./"
+    return rel + "/" if is_dir else rel
+
+
+def paginate(items: tuple, size: int) -> list[tuple]:
+    """Split into pages of `size`; an empty collection still has one (empty) page."""
+    return [items[i : i + size] for i in range(0, len(items), size)] or [()]

@@ -1,0 +1,255 @@
+"""Plan one language of the hub: every page and file it contains, as a pure function of the community.
+
+Indices are paginated and the navigation lists sections, never items, so the build grows linearly with the
+number of items (a navigation listing every post makes every page carry every post).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from generator import urls
+from generator.i18n import Language
+from generator.model import Community, Item
+from generator.model.occurrences import is_upcoming, next_start
+from generator.site import atom, badges, calendar, figures
+from generator.site.pages import PlannedFile, PlannedPage, paginate
+from generator.site.render import Renderer
+
+
+@dataclass
+class SitePlan:
+    community: Community
+    lang: Language
+    languages: dict[str, Language]
+    today: dt.date
+    newsletter: object = None
+    pages: list[PlannedPage] = field(default_factory=list)
+    files: list[PlannedFile] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        options = self.community.settings.options
+        self.options = options
+        self.renderer = Renderer(self.lang, self.languages, options.timezones)
+        self.badges = badges.badges(self.community, options)
+        self.contributions = badges.contributions(self.community)
+        self.posts = tuple(p for p in self.community.published_posts)
+        self.upcoming = self.community.upcoming_events(self.today)
+        self.past = self.community.past_events(self.today)
+
+    # -- helpers shared by the templates -------------------------------------------------------------------
+
+    def version(self, item: Item):
+        return item.version(self.lang.code)
+
+    def member(self, handle: str) -> Item | None:
+        """A member who may be shown; private members are never named or linked."""
+        item = self.community.members.get(handle)
+        return item if item and item.record.public else None
+
+    def absolute(self, url: str, code: str | None = None) -> str:
+        return self.community.settings.site_url + urls.prefix(code or self.lang.code, self.lang.default) + url
+
+    def add(self, url: str, template: str, title: str, *, item: Item | None = None, nav: str | None = None,
+            description: str | None = None, canonical: str | None = None, **values: object) -> None:
+        version = item.version(self.lang.code) if item else None
+        fallback = version.lang if version and version.fallback else None
+        here = self.renderer.full(url)
+        markdown = self.renderer.render(template, here, plan=self, title=title, item=item, v=version,
+                                        fallback=fallback, **values)
+        self.pages.append(PlannedPage(url, title, markdown, description, fallback, canonical, nav))
+
+    def gettext(self, message: str, **values: object) -> str:
+        return self.lang.gettext(message, **values)
+
+    # -- sections ------------------------------------------------------------------------------------------
+
+    def plan(self) -> SitePlan:
+        self.home()
+        self.posts_section()
+        self.members_section()
+        self.spotlights_section()
+        self.stories_section()
+        self.events_section()
+        self.academy_section()
+        self.figures_page()
+        self.plain_pages()
+        self.newsletter_section()
+        return self
+
+    def home(self) -> None:
+        spotlight = next((s for s in self.community.spotlights if s.record.month <= self.today.isoformat()[:7]),
+                         None)
+        newest_course = max(self.community.courses.values(), key=lambda c: (c.record.date, c.slug), default=None)
+        figures_summary = {
+            "members": len(self.community.public_members), "posts": len(self.posts),
+            "events": len(self.community.events), "lessons": sum(len(ls) for ls in self.community.lessons.values()),
+        }
+        self.add(urls.home(), "home.md.j2", self.community.settings.site_name, nav="home",
+                 spotlight=spotlight, posts=self.posts[: self.options.home_posts],
+                 events=self.upcoming[: self.options.home_events], story=next(iter(self.community.stories), None),
+                 course=newest_course, figures=figures_summary, signup=self.options.signup)
+
+    def post_list(self, items: tuple, title: str, url_of, heading: str, intro: str | None = None,
+                  nav: str | None = None) -> None:
+        pages = paginate(items, self.options.posts_per_page)
+        for number, chunk in enumerate(pages, start=1):
+            pager = {"number": number, "count": len(pages), "prev": url_of(number - 1) if number > 1 else None,
+                     "next": url_of(number + 1) if number < len(pages) else None, "total": len(items)}
+            page_title = title if number == 1 else self.gettext("%(title)s, page %(num)s", title=title,
+                                                                    num=self.lang.number(number))
+            self.add(url_of(number), "post_list.md.j2", page_title, nav=nav if number == 1 else None,
+                     heading=heading, intro=intro, posts=chunk, pager=pager)
+
+    def posts_section(self) -> None:
+        self.post_list(self.posts, self.gettext("Posts"), urls.posts_index, self.gettext("Posts"), nav="posts")
+        by_tag: defaultdict[str, list] = defaultdict(list)
+        for post in self.posts:
+            for tag in post.record.tags:
+                by_tag[tag].append(post)
+        for tag, posts in sorted(by_tag.items()):
+            title = self.gettext("Posts tagged “%(tag)s”", tag=tag)
+            self.post_list(tuple(posts), title, lambda n, t=tag: urls.tag(t, n), title)
+        for post in self.posts:
+            version = self.version(post)
+            canonical = post.record.canonical_url if post.record.content == "full" else None
+            self.add(urls.post(post.slug), "post.md.j2", version.record.title, item=post,
+                     description=version.record.summary, canonical=canonical, tags=sorted(by_tag))
+        entries = [
+            atom.Entry(
+                id=self.absolute(urls.post(p.slug)), title=self.version(p).record.title,
+                url=self.absolute(urls.post(p.slug)), updated=atom.date_time(p.record.date),
+                author=self.member(p.record.author).record.name if self.member(p.record.author) else None,
+                summary=self.version(p).record.summary, categories=tuple(p.record.tags),
+            )
+            for p in self.posts[:50]
+        ]
+        self.files.append(PlannedFile(urls.posts_feed(), atom.feed(
+            id=self.absolute(urls.posts_feed()), title=f"{self.community.settings.site_name} — "
+                                                         f"{self.gettext('Posts')}",
+            self_url=self.absolute(urls.posts_feed()), site_url=self.absolute(urls.home()),
+            lang=self.lang.code, entries=entries,
+        )))
+
+    def members_section(self) -> None:
+        members = sorted(self.community.public_members, key=lambda m: (m.record.name.casefold(), m.slug))
+        pages = paginate(tuple(members), self.options.members_per_page)
+        for number, chunk in enumerate(pages, start=1):
+            pager = {"number": number, "count": len(pages),
+                     "prev": urls.members_index(number - 1) if number > 1 else None,
+                     "next": urls.members_index(number + 1) if number < len(pages) else None,
+                     "total": len(members)}
+            self.add(urls.members_index(number), "members.md.j2", self.gettext("Members"),
+                     nav="members" if number == 1 else None, members=chunk, pager=pager)
+        posts_by_author: defaultdict[str, list] = defaultdict(list)
+        for post in self.posts:
+            posts_by_author[post.record.author].append(post)
+        for member in members:
+            self.add(urls.member(member.slug), "member.md.j2", member.record.name, item=member,
+                     contributions=self.contributions.get(member.slug, badges.Contributions()),
+                     badges=self.badges.get(member.slug, ()), posts=posts_by_author[member.slug][:10],
+                     post_count=len(posts_by_author[member.slug]))
+        board = badges.leaderboard(self.community, self.options)
+        self.add(urls.leaderboard(), "leaderboard.md.j2", self.gettext("Leaderboard"), board=board,
+                 contributions=self.contributions)
+
+    def spotlights_section(self) -> None:
+        self.add(urls.spotlights_index(), "spotlights.md.j2", self.gettext("Member of the month"),
+                 nav="spotlights", spotlights=self.community.spotlights)
+        for spotlight in self.community.spotlights:
+            member = self.community.members[spotlight.record.member]
+            title = self.version(spotlight).record.headline or member.record.name
+            self.add(urls.spotlight(spotlight.slug), "spotlight.md.j2", title, item=spotlight, member=member)
+
+    def stories_section(self) -> None:
+        self.add(urls.stories_index(), "stories.md.j2", self.gettext("Success stories"), nav="stories",
+                 stories=self.community.stories)
+        for story in self.community.stories:
+            self.add(urls.story(story.slug), "story.md.j2", self.version(story).record.title, item=story,
+                     description=self.version(story).record.summary)
+
+    def events_section(self) -> None:
+        past_pages = paginate(self.past, self.options.posts_per_page)
+        self.add(urls.events_index(), "events.md.j2", self.gettext("Events"), nav="events",
+                 upcoming=self.upcoming, past=self.past[:5], past_total=len(self.past))
+        for number, chunk in enumerate(past_pages, start=1):
+            pager = {"number": number, "count": len(past_pages),
+                     "prev": urls.past_events(number - 1) if number > 1 else None,
+                     "next": urls.past_events(number + 1) if number < len(past_pages) else None,
+                     "total": len(self.past)}
+            self.add(urls.past_events(number), "events_past.md.j2", self.gettext("Past events"),
+                     events=chunk, pager=pager)
+        stamp = dt.datetime.combine(self.today, dt.time(), dt.UTC)
+        site_url = self.community.settings.site_url
+        for event in self.community.events:
+            version = self.version(event)
+            upcoming = is_upcoming(event.record, self.today)
+            self.add(urls.event(event.slug), "event.md.j2", version.record.title, item=event,
+                     description=version.record.summary, upcoming=upcoming,
+                     start=next_start(event.record, self.today))
+            entry = (event, version.record.title, version.record.summary, self.absolute(urls.event(event.slug)))
+            self.files.append(PlannedFile(urls.event_ics(event.slug),
+                                          calendar.calendar([entry], site_url, version.record.title, stamp)))
+        entries = [(e, self.version(e).record.title, self.version(e).record.summary,
+                    self.absolute(urls.event(e.slug))) for e in self.upcoming]
+        name = f"{self.community.settings.site_name} — {self.gettext('Events')}"
+        self.files.append(PlannedFile(urls.calendar(), calendar.calendar(entries, site_url, name, stamp)))
+
+    def academy_section(self) -> None:
+        courses = sorted(self.community.courses.values(),
+                         key=lambda c: (c.record.path or "", ["beginner", "intermediate", "advanced"]
+                                        .index(c.record.level), c.slug))
+        groups: dict[str, list] = {}
+        for course in courses:
+            groups.setdefault(self.version(course).record.path or self.gettext("Other courses"), []).append(course)
+        self.add(urls.academy(), "academy.md.j2", self.gettext("Academy"), nav="academy", groups=groups,
+                 lessons=self.community.lessons)
+        for course in courses:
+            lessons = self.community.lessons.get(course.slug, ())
+            total = course.record.duration or sum(lesson.record.duration or 0 for lesson in lessons)
+            self.add(urls.course(course.slug), "course.md.j2", self.version(course).record.title, item=course,
+                     description=self.version(course).record.summary, lessons=lessons, total=total)
+            for index, lesson in enumerate(lessons):
+                self.add(urls.lesson(course.slug, lesson.slug), "lesson.md.j2", self.version(lesson).record.title,
+                         item=lesson, course=course, lessons=lessons, index=index,
+                         prev=lessons[index - 1] if index > 0 else None,
+                         next=lessons[index + 1] if index + 1 < len(lessons) else None)
+
+    def figures_page(self) -> None:
+        data = figures.figures(self.community, self.lang)
+        self.add(urls.figures(), "figures.md.j2", self.gettext("Community figures"), nav="figures",
+                 charts=data)
+
+    def plain_pages(self) -> None:
+        for page in self.community.pages:
+            self.add(urls.page(page.slug), "page.md.j2", self.version(page).record.title, item=page,
+                     nav="pages", description=self.version(page).record.summary)
+
+
+    def newsletter_section(self) -> None:
+        issues = tuple(reversed(self.community.newsletters))
+        self.add(urls.newsletter_archive(), "newsletter_archive.md.j2", self.gettext("Newsletter"),
+                 nav="newsletter", issues=issues, signup=self.options.signup)
+        for issue in issues:
+            version = self.version(issue)
+            self.add(urls.newsletter_issue(issue.slug), "newsletter_issue.md.j2", version.record.subject,
+                     item=issue, description=version.record.preheader)
+        entries = [
+            atom.Entry(id=self.absolute(urls.newsletter_issue(i.slug)), title=self.version(i).record.subject,
+                       url=self.absolute(urls.newsletter_issue(i.slug)), updated=atom.date_time(i.record.send_date),
+                       summary=self.version(i).record.preheader)
+            for i in issues
+        ]
+        self.files.append(PlannedFile(urls.newsletter_feed(), atom.feed(
+            id=self.absolute(urls.newsletter_feed()), title=f"{self.community.settings.site_name} — "
+                                                             f"{self.gettext('Newsletter')}",
+            self_url=self.absolute(urls.newsletter_feed()), site_url=self.absolute(urls.newsletter_archive()),
+            lang=self.lang.code, entries=entries,
+        )))
+
+
+def plan_language(community: Community, languages: dict[str, Language], code: str, today: dt.date) -> SitePlan:
+    """Every page and file of language `code`; the same inputs give the same plan, in the same order."""
+    return SitePlan(community, languages[code], languages, today).plan()

@@ -1,0 +1,126 @@
+"""The `agora` MkDocs plugin: turns the community into virtual pages for one language per build.
+
+`agora build` runs one MkDocs build per language (in parallel processes) and sets `language` on this plugin
+before each; a plain `mkdocs build` or `mkdocs serve` builds the default language.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+
+from generator import urls
+from generator.config import AgoraConfig, Settings, load_settings
+from generator.i18n import Language, load_languages
+from generator.model import Community, load_community
+from generator.problems import ContentError, Problems
+from generator.site.nav import navigation
+from generator.site.pages import PlannedPage, relative
+from generator.site.planner import plan_language
+
+PACKAGE = Path(__file__).resolve().parent.parent
+OVERRIDES = PACKAGE / "templates" / "site" / "overrides"
+ASSETS = PACKAGE / "templates" / "site" / "assets"
+ASSET_URI = "assets/agora/"
+
+# Set by `agora build` in the parent process before forking the per-language builds, so each worker starts
+# from the already validated community instead of loading it again.
+PRELOADED: tuple[Settings, Community, dict[str, Language], dt.date] | None = None
+
+
+def load(root: Path, today: dt.date | None) -> tuple[Settings, Community, dict[str, Language], dt.date]:
+    from generator.cli import reference_date
+
+    problems = Problems()
+    settings = load_settings(root, problems)
+    community, found = load_community(settings)
+    problems.extend(found)
+    languages = load_languages(settings.languages, settings.locales_dir, root, problems)
+    if problems.errors:
+        raise ContentError(problems.errors)
+    return settings, community, languages, today or reference_date(None, community.newest_date)
+
+
+class AgoraPlugin(BasePlugin[AgoraConfig]):
+    def __init__(self) -> None:
+        self.language: str | None = None
+        self.today: dt.date | None = None
+        self.planned: dict[str, PlannedPage] = {}
+
+    # Runs before the search plugin's on_config, which picks its stemmer from theme.language.
+    @event_priority(100)
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        root = Path(config.config_file_path).resolve().parent
+        try:
+            settings, community, languages, today = PRELOADED or load(root, self.today)
+        except ContentError as exc:
+            raise PluginError("content errors (run `agora check`):\n" + str(exc)) from None
+        code = self.language or settings.default_language
+        self.settings, self.languages, self.code = settings, languages, code
+        self.plan = plan_language(community, languages, code, self.today or today)
+        self.planned = {urls.src_uri(p.url): p for p in self.plan.pages}
+
+        config.theme["language"] = code
+        config.site_url = settings.site_url + urls.prefix(code, settings.default_language)
+        config.theme.dirs.insert(0, str(OVERRIDES))
+        # A truthy non-list shows Material's language switcher while keeping its site-wide hreflang list off;
+        # both are per page here (see overrides/partials/alternate.html and main.html).
+        config.extra["alternate"] = True
+        config.extra_css.append(ASSET_URI + "agora.css")
+        config.extra_javascript.append(ASSET_URI + "agora.js")
+        config.nav = navigation(self.plan, languages[code])
+        # Items are reachable from paginated indices, not from the navigation; that is intended.
+        config.validation.nav.omitted_files = logging.DEBUG
+        return config
+
+    # Pages exist only in memory: MkDocs builds them like files in docs_dir.
+    def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        for src_uri, page in self.planned.items():
+            files.append(File.generated(config, src_uri, content=page.markdown))
+        for planned in self.plan.files:
+            files.append(File.generated(config, planned.path, content=planned.content))
+        for asset in sorted(ASSETS.iterdir()):
+            files.append(File.generated(config, ASSET_URI + asset.name, abs_src_path=str(asset)))
+        content_assets = self.settings.content_dir / "assets"
+        if content_assets.is_dir():
+            for path in sorted(p for p in content_assets.rglob("*") if p.is_file()):
+                uri = "assets/" + path.relative_to(content_assets).as_posix()
+                files.append(File.generated(config, uri, abs_src_path=str(path)))
+        return files
+
+    # Titles and descriptions come from the content model, not from front matter in the virtual file.
+    def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+        planned = self.planned.get(page.file.src_uri)
+        if planned:
+            page.meta["title"] = planned.title
+            if planned.description:
+                page.meta["description"] = planned.description
+        return markdown
+
+    # Alternates need the page's final URL, known only once MkDocs has placed the page.
+    def on_page_context(self, context, page: Page, config: MkDocsConfig, nav):
+        planned = self.planned.get(page.file.src_uri)
+        if planned is None:
+            return context
+        default = self.settings.default_language
+        here = urls.prefix(self.code, default) + planned.url
+        page.meta["alternates"] = [
+            {"lang": code, "name": lang.name, "link": relative(urls.prefix(code, default) + planned.url, here),
+             "current": code == self.code}
+            for code, lang in self.languages.items()
+        ]
+        page.meta["hreflang"] = [
+            {"lang": code, "href": self.settings.site_url + urls.prefix(code, default) + planned.url}
+            for code in [*self.languages, "x-default"]
+        ]
+        page.meta["hreflang"][-1]["href"] = self.settings.site_url + planned.url
+        if planned.canonical:
+            page.canonical_url = planned.canonical
+        return context
