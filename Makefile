@@ -51,7 +51,10 @@ bench: $(VENV)/.installed-bench
 messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 -k N_ --no-location --sort-output \
 	  --omit-header -o locales/messages.pot .
-	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --omit-header
+	for l in nb sv pl el sl; do \
+	  test -f locales/$$l/LC_MESSAGES/messages.po || $(BIN)/pybabel init -i locales/messages.pot -d locales -D messages -l $$l; \
+	done
+	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete
 
 clean:
 	rm -rf site build .cache .pytest_cache
