@@ -7,6 +7,7 @@ language's tree becomes the site root and the others move under `<lang>/`.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import multiprocessing
@@ -49,7 +50,8 @@ def build(args) -> int:
         settings, community, languages, default_today = site_plugin.load(root, None)
     except ContentError as exc:
         print_problems(exc.problems)
-        print(f"build stopped: {len(exc.problems)} errors; nothing was written", file=sys.stderr)
+        count = len(exc.problems)
+        print(f"build stopped: {count} error{'s' * (count != 1)}; nothing was written", file=sys.stderr)
         return EXIT_ERRORS
     today = reference_date(args.today, community.newest_date)
     codes = args.lang or list(settings.languages)
@@ -67,8 +69,17 @@ def build(args) -> int:
     default = settings.default_language
     started = time.perf_counter()
     print(f"building {len(codes)} languages with {jobs} parallel jobs (reference date {today})", file=sys.stderr)
+    rendered = getattr(args, "newsletters", True)
+    letters = (root / settings.options.newsletter.out_dir).resolve() if rendered else None
     try:
-        with replaced_atomically(out) as staging:
+        # Both outputs are staged beside their targets and swapped in only when everything has succeeded, so a
+        # failed build leaves the previous site and the previous newsletters as they were.
+        with (replaced_atomically(letters) if letters else contextlib.nullcontext()) as letters_staging, \
+                replaced_atomically(out) as staging:
+            if letters_staging:
+                # First, because it takes a moment and an e-mail over the size limit should stop the build
+                # before the MkDocs builds start.
+                _newsletters(community, languages, codes, letters_staging, args.strict)
             folders = {code: staging / f".lang-{code}" for code in codes}
             context = multiprocessing.get_context("fork")
             with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
@@ -86,22 +97,21 @@ def build(args) -> int:
                     merge_into(folders[code], staging)
                 else:
                     folders[code].rename(staging / code)
-            render_newsletters = getattr(args, "newsletters", True)
-            if render_newsletters:
-                _newsletters(root, community, languages, codes, args)
     except Exception as exc:  # noqa: BLE001 - any failure must leave the old site and say why
         if os.environ.get("AGORA_DEBUG"):
             raise
-        print(f"build failed: {type(exc).__name__}: {exc}\nthe previous {out.name}/ is unchanged", file=sys.stderr)
+        kept = f"{out.name}/ and {letters.name}/ are" if letters else f"{out.name}/ is"
+        print(f"build failed: {type(exc).__name__}: {exc}\nthe previous {kept} unchanged", file=sys.stderr)
         return EXIT_ERRORS
     print(f"built {out} in {time.perf_counter() - started:.1f}s", file=sys.stderr)
+    if letters:
+        print(f"newsletters in {letters}", file=sys.stderr)
     return EXIT_OK
 
 
-def _newsletters(root, community, languages, codes, args) -> None:
-    """Every newsletter issue is rendered with the site (hook for the newsletter package)."""
-    from generator import newsletter
+def _newsletters(community, languages, codes, folder: Path, strict: bool) -> None:
+    """Every newsletter issue in every built language, into `folder` (the staged `newsletter.out_dir`)."""
+    from generator.newsletter import build_issues
 
-    render = getattr(newsletter, "build_issues", None)
-    if render:
-        render(root, community, languages, codes, args)
+    count = len(build_issues(community, languages, codes, folder, strict))
+    print(f"  newsletters: {count} rendering{'s' * (count != 1)} (issue × language)", file=sys.stderr)

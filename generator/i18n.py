@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from babel import Locale, dates, numbers
+from babel import Locale, dates, lists, numbers, units
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import PoFileError, read_po
 from babel.support import NullTranslations, Translations
@@ -91,8 +91,19 @@ class Language:
         return numbers.format_percent(value, locale=self.locale)
 
     def duration(self, minutes: int) -> str:
-        return dates.format_timedelta(dt.timedelta(minutes=minutes), threshold=2, locale=self.locale,
-                                      format="long")
+        """Exact, in the locale's short units: "75 min", "2 hr, 20 min", "2 godz. i 20 min".
+
+        Not `format_timedelta`, which rounds 2 h 20 min to "2 hours": course and recording lengths are exact.
+        """
+        hours, rest = divmod(minutes, 60)
+        parts = [units.format_unit(hours, "duration-hour", length="short", locale=self.locale)] if hours else []
+        if rest or not hours:
+            parts.append(units.format_unit(rest, "duration-minute", length="short", locale=self.locale))
+        return lists.format_list(parts, style="unit-short", locale=self.locale)
+
+    def join(self, items: list[str]) -> str:
+        """"A, B and C" in this language ("A, B i C" in Polish)."""
+        return lists.format_list(items, locale=self.locale) if items else ""
 
     def language_name(self, code: str) -> str:
         """Another language's name in this language ("svenska" read by a Pole is "szwedzki")."""

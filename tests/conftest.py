@@ -8,6 +8,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -28,7 +29,7 @@ class Result:
 
 def run_agora(*args: str | os.PathLike, cwd: Path = ROOT, env: dict | None = None, timeout: float = 600) -> Result:
     """Run `python -m generator ARGS` the way a user runs `agora`; never raises on a non-zero exit."""
-    full_env = {**os.environ, "PYTHONHASHSEED": "0", **(env or {})}
+    full_env = {**os.environ, **(env or {})}
     done = subprocess.run(
         [sys.executable, "-m", "generator", *map(str, args)],
         cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout,
@@ -51,3 +52,31 @@ def copy_demo(target: Path) -> Path:
 @pytest.fixture
 def demo(tmp_path: Path) -> Path:
     return copy_demo(tmp_path / "community")
+
+
+def soup(path: Path):
+    """A built page, parsed."""
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup(path.read_bytes(), "html.parser")
+
+
+def html_pages(site: Path) -> list[Path]:
+    return sorted(site.rglob("*.html"))
+
+
+def page_file(site: Path, url: str, site_url: str = "https://commonground.example.org/") -> Path:
+    """The file under `site` that serves the absolute or site-relative `url`."""
+    path = urlsplit(url).path if url.startswith("http") else url
+    path = path.removeprefix(urlsplit(site_url).path) if url.startswith("http") else path.lstrip("/")
+    target = site / path
+    return target / "index.html" if path.endswith("/") or path == "" else target
+
+
+@pytest.fixture(scope="session")
+def demo_site(tmp_path_factory) -> Path:
+    """The demo community built once per test session (all languages), for tests that only read it."""
+    root = copy_demo(tmp_path_factory.mktemp("demo") / "community")
+    result = run_agora("build", "--root", root)
+    assert result.code == 0, result.output
+    return root / "site"

@@ -23,6 +23,7 @@ from pathlib import Path
 import frontmatter
 import pytest
 import yaml
+
 from conftest import ROOT, run_agora
 
 FEEDS = ROOT / "tests" / "fixtures" / "feeds"

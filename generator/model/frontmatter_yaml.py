@@ -100,7 +100,8 @@ def parse(text: str) -> tuple[dict, str, int]:
     offset = text[: len(text) - len(stripped)].count("\n") + 1
     if not HANDLER.detect(stripped):
         raise FrontMatterError("expected front matter between '---' lines at the top of the file", 1)
-    if len(HANDLER.FM_BOUNDARY.findall(stripped)) < 2:
+    # One search for the closing line, not a scan of the whole body (files can be long).
+    if not HANDLER.FM_BOUNDARY.search(stripped, stripped.index("\n") + 1 if "\n" in stripped else len(stripped)):
         raise FrontMatterError("front matter is not closed by a '---' line", offset)
     try:
         meta, body = frontmatter.parse(stripped, handler=HANDLER)

@@ -7,11 +7,12 @@ validated and cross-checked so `agora check` can report all mistakes at once.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 import yaml
@@ -130,22 +131,46 @@ def classify(rel: str, parts: tuple[str, ...], problems: Problems) -> Source | N
     return None
 
 
+def _walk(base: Path) -> Iterator[tuple[str, bool]]:
+    """(path relative to `base`, is a link) of every file, hidden ones and `assets/` left out, sorted.
+
+    os.walk with DirEntry types instead of Path.rglob + resolve: on a 20,000-file community this is the
+    difference between 0.1 s and 2 s. Links to folders are reported as links (never followed).
+    """
+    found: list[tuple[str, bool]] = []
+    for folder, dirs, files in os.walk(base):
+        rel_folder = os.path.relpath(folder, base)
+        prefix = "" if rel_folder == "." else rel_folder.replace(os.sep, "/") + "/"
+        kept = []
+        for name in dirs:
+            if name.startswith(".") or (not prefix and name == ASSETS_DIR):
+                continue
+            if os.path.islink(os.path.join(folder, name)):
+                found.append((prefix + name, True))
+                continue
+            kept.append(name)
+        dirs[:] = kept
+        found.extend((prefix + name, os.path.islink(os.path.join(folder, name)))
+                     for name in files if not name.startswith("."))
+    return iter(sorted(found))
+
+
 def discover(settings: Settings, problems: Problems) -> list[tuple[Path, Source]]:
     found: list[tuple[Path, Source]] = []
     roots = [(settings.content_dir, ()), (settings.newsletters_dir, ("newsletters",))]
     for base, prefix in roots:
         if not base.is_dir():
             continue
-        resolved_base = base.resolve()
-        for path in sorted(base.rglob("*")):
-            rel_parts = path.relative_to(base).parts
-            rel = path.relative_to(settings.root).as_posix()
-            if any(p.startswith(".") for p in rel_parts) or path.is_dir():
-                continue
-            if not path.resolve().is_relative_to(resolved_base):
+        base_rel = base.relative_to(settings.root).as_posix()
+        for rel_path, is_link in _walk(base):
+            path = base / rel_path
+            rel = f"{base_rel}/{rel_path}"
+            rel_parts = tuple(rel_path.split("/"))
+            if is_link and not path.resolve().is_relative_to(base.resolve()):
                 problems.error(rel, "(file)", "is a link that points outside the content folder")
                 continue
-            if not prefix and rel_parts[0] == ASSETS_DIR:
+            if is_link and path.is_dir():
+                problems.error(rel, "(file)", "is a link to a folder; links to folders are not followed")
                 continue
             if not prefix and rel_parts == (FEEDS_FILE,):
                 continue
@@ -173,13 +198,21 @@ def read_text(path: Path, rel: str, problems: Problems) -> str | None:
     return text.removeprefix("\ufeff")
 
 
-@cache
-def translation_model(record: type[Record]) -> type[BaseModel]:
-    """The schema of a translation file: only the record's translatable fields, all optional."""
+def _translation_model(record: type[Record]) -> type[BaseModel]:
     fields = {
         name: (record.model_fields[name].rebuild_annotation() | None, None) for name in record.TRANSLATABLE
     }
-    return create_model(f"{record.__name__}Translation", __base__=Record, **fields)
+    return create_model(f"{record.__name__}Translation", __base__=Record, __module__=__name__, **fields)
+
+
+# Made once at import and bound to module names, so that translated records can be pickled like the others.
+TRANSLATIONS: dict[type[Record], type[BaseModel]] = {record: _translation_model(record) for record in RECORDS.values()}
+globals().update({model.__name__: model for model in TRANSLATIONS.values()})
+
+
+def translation_model(record: type[Record]) -> type[BaseModel]:
+    """The schema of a translation file: only the record's translatable fields, all optional."""
+    return TRANSLATIONS[record]
 
 
 def _message(error: dict, model: type[BaseModel]) -> tuple[tuple, str]:

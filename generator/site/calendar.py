@@ -11,9 +11,10 @@ import zoneinfo
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-from icalendar import Calendar, Event, vRecur
+from icalendar import Calendar, Event, Timezone, vRecur
 
 from generator.model import Item
+from generator.model.occurrences import last_end
 from generator.model.records import Event as EventRecord
 
 PRODID = "-//Agora//Community hub//EN"
@@ -51,7 +52,16 @@ def calendar(events: Iterable[tuple[Item[EventRecord], str, str | None, str]], s
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", name)
+    events = list(events)
     for item, title, summary, url in events:
         cal.add_component(_event(item, title, summary, url, site_url, stamp))
-    cal.add_missing_timezones()
+    if events:
+        # VTIMEZONE rules only for the years the events span, instead of every transition since 1970.
+        first = min(item.record.start for item, *_ in events).date()
+        last = max(last_end(item.record) for item, *_ in events).date()
+        # Added here, not by `add_missing_timezones`: it walks a set, so the order would change between runs.
+        for position, tzid in enumerate(sorted(cal.get_missing_tzids())):
+            cal.subcomponents.insert(position, Timezone.from_tzid(
+                tzid, first_date=first.replace(month=1, day=1),
+                last_date=last.replace(year=last.year + 1, month=1, day=1)))
     return cal.to_ical()

@@ -15,8 +15,10 @@ import jinja2
 
 from generator.i18n import Language
 from generator.model import Community
+from generator.model.occurrences import occurrences
 from generator.site.render import TEMPLATES
 
+ACTIVITY_MONTHS = 12
 _env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True,
                           lstrip_blocks=True, undefined=jinja2.StrictUndefined)
 
@@ -36,6 +38,11 @@ def _months(first: dt.date, last: dt.date) -> list[dt.date]:
         months.append(current)
         current = (current + dt.timedelta(days=32)).replace(day=1)
     return months
+
+
+def _shift_months(month: dt.date, count: int) -> dt.date:
+    index = month.year * 12 + month.month - 1 + count
+    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 def _per_month(dates: list[dt.date], months: list[dt.date]) -> list[int]:
@@ -67,29 +74,39 @@ def _chart(chart_id: str, title: str, kind: str, labels: list[str], values: list
                  _svg(chart_id, title, kind, labels, values, lang))
 
 
-def figures(community: Community, lang: Language) -> list[Chart]:
-    members = [m.record.joined for m in community.public_members]
-    posts = [p.record.day for p in community.published_posts]
-    events = [e.record.start.date() for e in community.events]
-    dated = members + posts + events
-    if not dated:
+def figures(community: Community, lang: Language, today: dt.date) -> list[Chart]:
+    """The charts of the figures page, counted up to `today`'s month (planned events are not activity yet).
+
+    Member growth covers the whole history; activity per month covers the last `ACTIVITY_MONTHS` months, so
+    the page stays the same size however old the community is.
+    """
+    this_month = today.replace(day=1)
+    members = [m.record.joined for m in community.public_members if m.record.joined <= today]
+    posts = [p.record.day for p in community.published_posts if p.record.day <= today]
+    # A weekly session counts once per meeting: each occurrence is an event members could attend.
+    events = [d for e in community.events for start in occurrences(e.record) if (d := start.date()) <= today]
+    if not members and not posts and not events:
         return []
-    months = _months(min(dated), max(dated))
-    labels = [lang.month_short(m) for m in months]
+    history = _months(min([*members, this_month]), this_month)
+    recent = [_shift_months(this_month, -back) for back in reversed(range(ACTIVITY_MONTHS))]
     lessons = sum(len(ls) for ls in community.lessons.values())
     kinds = [
         (lang.gettext("Posts"), len(posts)),
-        (lang.gettext("Event talks"), sum(len(e.record.speakers) for e in community.events)),
-        (lang.gettext("Success stories"), len(community.stories)),
+        (lang.gettext("Event talks"), sum(len(e.record.speakers) for e in community.events
+                                          if e.record.start.date() <= today)),
+        (lang.gettext("Success stories"), sum(1 for s in community.stories if s.record.date <= today)),
         (lang.gettext("Lessons"), lessons),
         (lang.gettext("Spotlights"), len(community.spotlights)),
     ]
+    history_labels = [lang.month_short(m) for m in history]
+    recent_labels = [lang.month_short(m) for m in recent]
     return [
-        _chart("member-growth", lang.gettext("Members (cumulative)"), "line", labels,
-               list(accumulate(_per_month(members, months))), lang),
-        _chart("posts-per-month", lang.gettext("Posts per month"), "bar", labels, _per_month(posts, months), lang),
-        _chart("events-per-month", lang.gettext("Events per month"), "bar", labels, _per_month(events, months),
-               lang),
+        _chart("member-growth", lang.gettext("Members (cumulative)"), "line", history_labels,
+               list(accumulate(_per_month(members, history))), lang),
+        _chart("posts-per-month", lang.gettext("Posts per month"), "bar", recent_labels,
+               _per_month(posts, recent), lang),
+        _chart("events-per-month", lang.gettext("Events per month"), "bar", recent_labels,
+               _per_month(events, recent), lang),
         _chart("contributions", lang.gettext("Contributions by kind"), "bar", [k for k, _ in kinds],
                [v for _, v in kinds], lang),
     ]

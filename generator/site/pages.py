@@ -19,6 +19,8 @@ class PlannedPage:
     # Absolute URL of the original publication, for imported posts carried in full (rel=canonical).
     canonical: str | None = None
     nav: str | None = None
+    # Long reads (posts, lessons, pages) keep the table of contents; indices and cards do not need one.
+    toc: bool = False
     meta: dict = field(default_factory=dict, hash=False, compare=False)
 
 

@@ -14,9 +14,15 @@ from generator import urls
 from generator.i18n import Language
 from generator.model import Community, Item
 from generator.model.occurrences import is_upcoming, next_start
+from generator.newsletter import web
 from generator.site import atom, badges, calendar, figures
-from generator.site.pages import PlannedFile, PlannedPage, paginate
+from generator.site.pages import PlannedFile, PlannedPage, paginate, relative
 from generator.site.render import Renderer
+
+
+# Pages whose headings make a table of contents worth showing.
+LONG_READS = frozenset({"post.md.j2", "lesson.md.j2", "page.md.j2", "story.md.j2", "spotlight.md.j2",
+                        "course.md.j2", "event.md.j2"})
 
 
 @dataclass
@@ -49,6 +55,10 @@ class SitePlan:
         item = self.community.members.get(handle)
         return item if item and item.record.public else None
 
+    def next_start(self, event: Item) -> dt.datetime:
+        """When an event is next on (for a weekly session, the coming meeting; for a past event, its start)."""
+        return next_start(event.record, self.today)
+
     def absolute(self, url: str, code: str | None = None) -> str:
         return self.community.settings.site_url + urls.prefix(code or self.lang.code, self.lang.default) + url
 
@@ -59,7 +69,8 @@ class SitePlan:
         here = self.renderer.full(url)
         markdown = self.renderer.render(template, here, plan=self, title=title, item=item, v=version,
                                         fallback=fallback, **values)
-        self.pages.append(PlannedPage(url, title, markdown, description, fallback, canonical, nav))
+        self.pages.append(PlannedPage(url, title, markdown, description, fallback, canonical, nav,
+                                      toc=template in LONG_READS))
 
     def gettext(self, message: str, **values: object) -> str:
         return self.lang.gettext(message, **values)
@@ -112,11 +123,14 @@ class SitePlan:
         for tag, posts in sorted(by_tag.items()):
             title = self.gettext("Posts tagged “%(tag)s”", tag=tag)
             self.post_list(tuple(posts), title, lambda n, t=tag: urls.tag(t, n), title)
-        for post in self.posts:
+        for index, post in enumerate(self.posts):
             version = self.version(post)
             canonical = post.record.canonical_url if post.record.content == "full" else None
+            # self.posts is newest first: the next post in the list is the older one.
+            newer = self.posts[index - 1] if index > 0 else None
+            older = self.posts[index + 1] if index + 1 < len(self.posts) else None
             self.add(urls.post(post.slug), "post.md.j2", version.record.title, item=post,
-                     description=version.record.summary, canonical=canonical, tags=sorted(by_tag))
+                     description=version.record.summary, canonical=canonical, newer=newer, older=older)
         entries = [
             atom.Entry(
                 id=self.absolute(urls.post(p.slug)), title=self.version(p).record.title,
@@ -218,7 +232,7 @@ class SitePlan:
                          next=lessons[index + 1] if index + 1 < len(lessons) else None)
 
     def figures_page(self) -> None:
-        data = figures.figures(self.community, self.lang)
+        data = figures.figures(self.community, self.lang, self.today)
         self.add(urls.figures(), "figures.md.j2", self.gettext("Community figures"), nav="figures",
                  charts=data)
 
@@ -229,25 +243,27 @@ class SitePlan:
 
 
     def newsletter_section(self) -> None:
-        issues = tuple(reversed(self.community.newsletters))
-        self.add(urls.newsletter_archive(), "newsletter_archive.md.j2", self.gettext("Newsletter"),
-                 nav="newsletter", issues=issues, signup=self.options.signup)
-        for issue in issues:
+        # The newsletter package writes what an issue says on the web (one implementation for the web copy,
+        # archive and feed), and decides which languages an issue exists in, so the hub and the e-mail agree.
+        code, community, languages = self.lang.code, self.community, self.languages
+        archive_url = urls.newsletter_archive()
+        archive = web.archive_html(community, languages, code, self.today, self._to_root(archive_url))
+        self.add(archive_url, "newsletter_archive.md.j2", self.gettext("Newsletter"), nav="newsletter",
+                 archive=archive)
+        for issue in reversed(community.newsletters):
+            url = urls.newsletter_issue(issue.slug)
+            copy = web.web_copy(community, languages, issue.slug, code, self._to_root(url))
+            if copy is None:
+                continue
             version = self.version(issue)
-            self.add(urls.newsletter_issue(issue.slug), "newsletter_issue.md.j2", version.record.subject,
-                     item=issue, description=version.record.preheader)
-        entries = [
-            atom.Entry(id=self.absolute(urls.newsletter_issue(i.slug)), title=self.version(i).record.subject,
-                       url=self.absolute(urls.newsletter_issue(i.slug)), updated=atom.date_time(i.record.send_date),
-                       summary=self.version(i).record.preheader)
-            for i in issues
-        ]
-        self.files.append(PlannedFile(urls.newsletter_feed(), atom.feed(
-            id=self.absolute(urls.newsletter_feed()), title=f"{self.community.settings.site_name} — "
-                                                             f"{self.gettext('Newsletter')}",
-            self_url=self.absolute(urls.newsletter_feed()), site_url=self.absolute(urls.newsletter_archive()),
-            lang=self.lang.code, entries=entries,
-        )))
+            self.add(url, "newsletter_issue.md.j2", version.record.subject, item=issue,
+                     description=version.record.preheader, web_copy=copy)
+        feed = web.atom_feed(community, languages, code, self.today)
+        self.files.append(PlannedFile(urls.newsletter_feed(), feed.encode("utf-8")))
+
+    def _to_root(self, url: str) -> str:
+        """The relative link from page `url` of this language to the site root, e.g. `../../`."""
+        return relative(urls.home(), self.renderer.full(url))
 
 
 def plan_language(community: Community, languages: dict[str, Language], code: str, today: dt.date) -> SitePlan:

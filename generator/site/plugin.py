@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 from pathlib import Path
 
+from markupsafe import escape
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
@@ -48,6 +49,14 @@ def load(root: Path, today: dt.date | None) -> tuple[Settings, Community, dict[s
     return settings, community, languages, today or reference_date(None, community.newest_date)
 
 
+# The lunr stemmers Material ships, by hub language. A language without one is searched with no stemmer and
+# no stop words (whole-word matching): Material's own Slovenian setting asks for a stemmer file it does not
+# ship, and its Greek one falls back to English.
+LUNR = {"en": "en", "nb": "no", "nn": "no", "no": "no", "sv": "sv", "el": "el", "da": "da", "de": "de",
+        "nl": "du", "es": "es", "fi": "fi", "fr": "fr", "hu": "hu", "it": "it", "pt": "pt", "ro": "ro",
+        "ru": "ru", "tr": "tr", "ja": "ja"}
+
+
 class AgoraPlugin(BasePlugin[AgoraConfig]):
     def __init__(self) -> None:
         self.language: str | None = None
@@ -68,6 +77,11 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         self.planned = {urls.src_uri(p.url): p for p in self.plan.pages}
 
         config.theme["language"] = code
+        search = config.plugins.get("material/search") or config.plugins.get("search")
+        if search is not None and not search.config.lang:
+            search.config.lang = [LUNR.get(code.split("-")[0], "en")]
+            if code.split("-")[0] not in LUNR:
+                search.config.pipeline = [" "]
         config.site_url = settings.site_url + urls.prefix(code, settings.default_language)
         config.theme.dirs.insert(0, str(OVERRIDES))
         # A truthy non-list shows Material's language switcher while keeping its site-wide hreflang list off;
@@ -95,13 +109,16 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
                 files.append(File.generated(config, uri, abs_src_path=str(path)))
         return files
 
-    # Titles and descriptions come from the content model, not from front matter in the virtual file.
+    # Titles and descriptions come from the content model, not from front matter in the virtual file. They are
+    # text (an imported post's title is a member's feed's), and Material prints them unescaped: escape them here.
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         planned = self.planned.get(page.file.src_uri)
         if planned:
-            page.meta["title"] = planned.title
+            page.meta["title"] = escape(planned.title)
             if planned.description:
-                page.meta["description"] = planned.description
+                page.meta["description"] = escape(planned.description)
+            # The tabs are the navigation (sections only); a sidebar repeating the current tab is noise.
+            page.meta["hide"] = ["navigation"] if planned.toc else ["navigation", "toc"]
         return markdown
 
     # Alternates need the page's final URL, known only once MkDocs has placed the page.

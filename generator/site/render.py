@@ -13,6 +13,7 @@ import zoneinfo
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup, escape
 
 from generator import urls
 from generator.i18n import Language
@@ -70,7 +71,7 @@ class Renderer:
         self.env.install_gettext_callables(lang.catalog.gettext, lang.catalog.ngettext, newstyle=True)
         self.env.globals.update(
             lang=lang, urls=urls, timezones=timezones, link=self.link, full=self.full,
-            reading_minutes=reading_minutes, zone_times=self.zone_times,
+            reading_minutes=reading_minutes, zone_times=self.zone_times, member_links=self.member_links,
         )
         self.env.filters.update(date=lang.date, number=lang.number, month=lang.month, youtube_id=youtube_id,
                                 vimeo_id=vimeo_id, at_time=at_time, timestamp=timestamp)
@@ -82,6 +83,20 @@ class Renderer:
     @jinja2.pass_context
     def link(self, context: jinja2.runtime.Context, url: str, code: str | None = None) -> str:
         return relative(self.full(url, code), context["here"])
+
+    @jinja2.pass_context
+    def member_links(self, context: jinja2.runtime.Context, plan, handles: list[str]) -> Markup:
+        """"Ana Kovač, Bo Nowak and a community member": public members linked, private ones unnamed, joined the
+        way the page's language lists things (Babel's list patterns)."""
+        names = []
+        for handle in handles:
+            member = plan.member(handle)
+            if member:
+                href = relative(self.full(urls.member(member.slug)), context["here"])
+                names.append(str(Markup('<a href="{}">{}</a>').format(href, member.record.name)))
+            else:
+                names.append(str(escape(self.lang.gettext("a community member"))))
+        return Markup(self.lang.join(names))
 
     def zone_times(self, start: dt.datetime, own_zone: str) -> list[dict]:
         """The start in the event's own zone and each configured zone, with the day shift spelled out."""

@@ -1,0 +1,164 @@
+"""The issues on the hub: each issue's web copy, the archive of issues and their Atom feed, per language.
+
+The site plugin owns the pages; these pure functions give it their content. Links here carry no UTM tags, and
+the same rule as the e-mail decides which languages an issue exists in (`newsletter.untranslated`), so the
+archive never lists a page the site does not build.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from markupsafe import Markup
+
+from generator import urls
+from generator.i18n import Language
+from generator.model.community import Community, Item
+from generator.model.records import Newsletter
+from generator.newsletter import note
+from generator.newsletter.links import Linker
+from generator.newsletter.render import environment
+from generator.newsletter.view import IssueView, issue_view, published_in
+
+ATOM = "http://www.w3.org/2005/Atom"
+
+
+@dataclass(frozen=True)
+class ArchiveEntry:
+    """One issue as the archive lists it. `path` is its web copy, relative to the site root and with the
+    language prefix (`sv/newsletter/2026-11/`)."""
+
+    issue_id: str
+    number: int
+    subject: str
+    preheader: str
+    label: str  # "Issue 12", localized
+    period: str  # "November 2026", localized
+    send_date: dt.date
+    sent: str  # the send date, localized
+    path: str
+    original: str | None  # the language of subject and note when the issue is not translated, else None
+
+
+def _published(community: Community, lang: str, today: dt.date | None) -> list[Item[Newsletter]]:
+    """Issues that have a web copy in `lang` (`view.published_in`), oldest first; with `today`, only those
+    sent by then."""
+    return [
+        issue for issue in community.newsletters
+        if (today is None or issue.record.send_date <= today) and published_in(community, issue, lang)
+    ]
+
+
+def _web_linker(community: Community, base_url: str | None) -> Linker:
+    site_url = community.settings.site_url
+    return Linker(site_url, site_url if base_url is None else base_url, {})
+
+
+def _compact(html: str) -> str:
+    """No blank lines: a fragment placed in Markdown must stay one raw HTML block."""
+    return "\n".join(line for line in html.splitlines() if line.strip()) + "\n"
+
+
+def _fragment(view: IssueView, link: Linker) -> str:
+    html = environment(view.lang).get_template("web.html").render(
+        view=view, link=link, note_html=Markup(note.clean(view.note_html, view.page_url, link.rewrite)),
+    )
+    return _compact(html)
+
+
+def web_copy(community: Community, languages: Mapping[str, Language], issue_id: str, lang: str,
+             base_url: str | None = None) -> str | None:
+    """The content of the page `<lang>/newsletter/<issue_id>/` as an HTML fragment, or None when the issue
+    has no web copy in `lang` (its note is untranslated and `newsletter.untranslated` is `skip`).
+
+    Every issue sent in `lang` has one, whatever the build's reference date: the e-mail links to it, and an
+    issue is typically built just before it is sent. Only the archive and the feed wait for the send date.
+
+    The fragment has no title: the page's title is the issue's subject (`ArchiveEntry.subject`). Hub links
+    are absolute (`site_url` + path) unless `base_url` replaces `site_url`, e.g. `"/"` or `"../../../"`.
+    Raises KeyError for an unknown issue id.
+
+    >>> web_copy(community, languages, "2026-11", "sv")  # doctest: +SKIP
+    '<div class="agora-issue">\\n<p class="agora-meta agora-issue__meta">Nummer 12 · november 2026 …'
+    """
+    issue = next((i for i in community.newsletters if i.slug == issue_id), None)
+    if issue is None:
+        raise KeyError(f"unknown newsletter issue {issue_id!r}")
+    if not published_in(community, issue, lang):
+        return None
+    return _fragment(issue_view(community, issue, languages[lang]), _web_linker(community, base_url))
+
+
+def archive_entries(community: Community, languages: Mapping[str, Language], lang: str,
+                    today: dt.date | None = None) -> list[ArchiveEntry]:
+    """The issues of the archive page `<lang>/newsletter/`, newest first.
+
+    With `today` (the build's `cli.reference_date`), issues whose send date is later are left out, so the
+    hub does not announce an issue before it is sent.
+    """
+    language = languages[lang]
+    entries = []
+    for issue in reversed(_published(community, lang, today)):
+        view = issue_view(community, issue, language)
+        entries.append(ArchiveEntry(view.issue_id, view.number, view.subject, view.preheader, view.label,
+                                    view.period, view.send_date, view.sent, view.page, view.note_original))
+    return entries
+
+
+def archive_html(community: Community, languages: Mapping[str, Language], lang: str,
+                 today: dt.date | None = None, base_url: str | None = None) -> str:
+    """The archive page's content as an HTML fragment (`archive_entries`), links as in `web_copy`."""
+    link = _web_linker(community, base_url)
+    entries = archive_entries(community, languages, lang, today)
+    html = environment(languages[lang]).get_template("archive.html").render(entries=entries, link=link)
+    return _compact(html)
+
+
+def _timestamp(day: dt.date) -> str:
+    return dt.datetime.combine(day, dt.time(0, 0), dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def atom_feed(community: Community, languages: Mapping[str, Language], lang: str,
+              today: dt.date | None = None) -> str:
+    """The Atom feed `<lang>/newsletter/feed.xml` of the archive's issues, newest first, each with its web
+    copy (absolute links) as content. Deterministic: `updated` is the newest issue's send date."""
+    settings = community.settings
+    language = languages[lang]
+    prefix = urls.prefix(lang, settings.default_language)
+    link = _web_linker(community, None)
+    issues = list(reversed(_published(community, lang, today)))
+    views = [issue_view(community, issue, language) for issue in issues]
+    newest = max((v.send_date for v in views), default=dt.date(1970, 1, 1))
+
+    ET.register_namespace("", ATOM)
+    feed = ET.Element(f"{{{ATOM}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": lang})
+    _text(feed, "id", settings.site_url + prefix + urls.newsletter_archive())
+    _text(feed, "title", language.gettext("%(site)s newsletter", site=settings.site_name))
+    _text(feed, "updated", _timestamp(newest))
+    ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "self", "type": "application/atom+xml",
+                                           "href": settings.site_url + prefix + urls.newsletter_feed()})
+    ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "alternate", "type": "text/html",
+                                           "href": settings.site_url + prefix + urls.newsletter_archive()})
+    author = ET.SubElement(feed, f"{{{ATOM}}}author")
+    _text(author, "name", settings.site_name)
+    for view in views:
+        entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
+        _text(entry, "id", settings.site_url + view.page)
+        _text(entry, "title", view.subject)
+        ET.SubElement(entry, f"{{{ATOM}}}link", {"rel": "alternate", "type": "text/html",
+                                                "href": settings.site_url + view.page})
+        _text(entry, "published", _timestamp(view.send_date))
+        _text(entry, "updated", _timestamp(view.send_date))
+        _text(entry, "summary", view.preheader)
+        _text(entry, "content", _fragment(view, link), type="html")
+    ET.indent(feed)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode") + "\n"
+
+
+def _text(parent: ET.Element, name: str, text: str, **attributes: str) -> ET.Element:
+    element = ET.SubElement(parent, f"{{{ATOM}}}{name}", attributes)
+    element.text = text
+    return element
