@@ -66,11 +66,26 @@ def build(args) -> int:
     site_plugin.PRELOADED = (settings, community, languages, today)
     out = (args.out or root / "site").resolve()
     jobs = min(args.jobs or os.cpu_count() or 1, len(codes))
+    rendered = getattr(args, "newsletters", True)
+    letters = (root / settings.options.newsletter.out_dir).resolve() if rendered else None
+    inputs = [root, settings.content_dir.resolve(), settings.newsletters_dir.resolve(),
+              settings.locales_dir.resolve()]
+    for target in filter(None, (out, letters)):
+        # The output folder is replaced as a whole: it must neither hold the repository nor sit in its inputs.
+        clash = next((folder for folder in inputs if folder.is_relative_to(target)
+                      or (folder != root and target.is_relative_to(folder))), None)
+        if clash:
+            print(f"agora build: refusing to write to {target}: it would replace or sit inside {clash}",
+                  file=sys.stderr)
+            return EXIT_USAGE
+    if letters and (letters.is_relative_to(out) or out.is_relative_to(letters)):
+        # Each folder is replaced as a whole; one inside the other would be swapped away with it.
+        print(f"agora build: the site ({out}) and newsletter.out_dir ({letters}) must not contain each other",
+              file=sys.stderr)
+        return EXIT_USAGE
     default = settings.default_language
     started = time.perf_counter()
     print(f"building {len(codes)} languages with {jobs} parallel jobs (reference date {today})", file=sys.stderr)
-    rendered = getattr(args, "newsletters", True)
-    letters = (root / settings.options.newsletter.out_dir).resolve() if rendered else None
     try:
         # Both outputs are staged beside their targets and swapped in only when everything has succeeded, so a
         # failed build leaves the previous site and the previous newsletters as they were.

@@ -238,6 +238,13 @@ def test_untranslated_skip_leaves_the_same_languages_out_of_the_site_and_the_ema
         listed |= {(issue, lang) for issue in re.findall(r'<h2><a href="[./]*(?:\w\w/)?newsletter/([\d-]+)/"',
                                                          archive)}
     assert pages == expected and listed == expected
+    # The switcher and hreflang alternates of a skipped issue's pages lead only to languages it exists in.
+    issue_page = tmp_path / "site" / "sv" / "newsletter" / "2026-11" / "index.html"
+    html = issue_page.read_text(encoding="utf-8")
+    hreflangs = re.findall(r'<link rel="alternate" hreflang="([\w-]+)"', html)
+    assert hreflangs == ["en", "sv", "pl", "sl", "x-default"]
+    switcher = re.findall(r'class="md-select__link"|hreflang="(\w\w)" lang="\w\w" class="md-select__link"', html)
+    assert [code for code in switcher if code] == ["en", "sv", "pl", "sl"]
 
 
 # --- the demo ---------------------------------------------------------------------------------------------

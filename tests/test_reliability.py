@@ -167,3 +167,13 @@ def test_private_members_contributions_are_shown_without_a_name(private_build: P
     page = soup(private_build / "site" / "posts" / "quiet-moderation" / "index.html")
     assert "A community member" in page.select_one(".agora-byline").get_text()
     assert not (private_build / "site" / "members" / "hana-verborgen").exists()
+
+
+@pytest.mark.parametrize("out", [".", "..", "content", "content/posts", "locales"])
+def test_build_refuses_an_output_folder_that_would_replace_its_inputs(tmp_path: Path, out: str):
+    root = copy_demo(tmp_path / "c")
+    before = tree_hashes(tmp_path)
+    result = run_agora("build", "--root", root, "--out", root / out)
+    assert result.code == 2
+    assert "refusing to write to" in result.stderr
+    assert tree_hashes(tmp_path) == before

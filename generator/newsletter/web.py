@@ -8,7 +8,6 @@ archive never lists a page the site does not build.
 from __future__ import annotations
 
 import datetime as dt
-import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -22,8 +21,7 @@ from generator.newsletter import note
 from generator.newsletter.links import Linker
 from generator.newsletter.render import environment
 from generator.newsletter.view import IssueView, issue_view, published_in
-
-ATOM = "http://www.w3.org/2005/Atom"
+from generator.site import atom
 
 
 @dataclass(frozen=True)
@@ -117,48 +115,22 @@ def archive_html(community: Community, languages: Mapping[str, Language], lang: 
     return _compact(html)
 
 
-def _timestamp(day: dt.date) -> str:
-    return dt.datetime.combine(day, dt.time(0, 0), dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def atom_feed(community: Community, languages: Mapping[str, Language], lang: str,
               today: dt.date | None = None) -> str:
     """The Atom feed `<lang>/newsletter/feed.xml` of the archive's issues, newest first, each with its web
     copy (absolute links) as content. Deterministic: `updated` is the newest issue's send date."""
     settings = community.settings
     language = languages[lang]
-    prefix = urls.prefix(lang, settings.default_language)
+    base = settings.site_url + urls.prefix(lang, settings.default_language)
     link = _web_linker(community, None)
-    issues = list(reversed(_published(community, lang, today)))
-    views = [issue_view(community, issue, language) for issue in issues]
-    newest = max((v.send_date for v in views), default=dt.date(1970, 1, 1))
-
-    ET.register_namespace("", ATOM)
-    feed = ET.Element(f"{{{ATOM}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": lang})
-    _text(feed, "id", settings.site_url + prefix + urls.newsletter_archive())
-    _text(feed, "title", language.gettext("%(site)s newsletter", site=settings.site_name))
-    _text(feed, "updated", _timestamp(newest))
-    ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "self", "type": "application/atom+xml",
-                                           "href": settings.site_url + prefix + urls.newsletter_feed()})
-    ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "alternate", "type": "text/html",
-                                           "href": settings.site_url + prefix + urls.newsletter_archive()})
-    author = ET.SubElement(feed, f"{{{ATOM}}}author")
-    _text(author, "name", settings.site_name)
-    for view in views:
-        entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
-        _text(entry, "id", settings.site_url + view.page)
-        _text(entry, "title", view.subject)
-        ET.SubElement(entry, f"{{{ATOM}}}link", {"rel": "alternate", "type": "text/html",
-                                                "href": settings.site_url + view.page})
-        _text(entry, "published", _timestamp(view.send_date))
-        _text(entry, "updated", _timestamp(view.send_date))
-        _text(entry, "summary", view.preheader)
-        _text(entry, "content", _fragment(view, link), type="html")
-    ET.indent(feed)
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode") + "\n"
-
-
-def _text(parent: ET.Element, name: str, text: str, **attributes: str) -> ET.Element:
-    element = ET.SubElement(parent, f"{{{ATOM}}}{name}", attributes)
-    element.text = text
-    return element
+    views = [issue_view(community, issue, language) for issue in reversed(_published(community, lang, today))]
+    entries = [
+        atom.Entry(id=settings.site_url + view.page, title=view.subject, url=settings.site_url + view.page,
+                   updated=atom.date_time(view.send_date), published=atom.date_time(view.send_date),
+                   summary=view.preheader, content_html=_fragment(view, link))
+        for view in views
+    ]
+    return atom.feed(id=base + urls.newsletter_archive(), title=language.gettext("%(site)s newsletter",
+                                                                                 site=settings.site_name),
+                     self_url=base + urls.newsletter_feed(), site_url=base + urls.newsletter_archive(), lang=lang,
+                     entries=entries, author=settings.site_name).decode("utf-8")

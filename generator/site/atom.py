@@ -18,6 +18,8 @@ class Entry:
     author: str | None = None
     summary: str | None = None
     categories: tuple[str, ...] = ()
+    published: dt.datetime | None = None
+    content_html: str | None = None  # the entry's full text, as HTML with absolute links
 
 
 def _stamp(value: dt.date | dt.datetime) -> str:
@@ -26,8 +28,12 @@ def _stamp(value: dt.date | dt.datetime) -> str:
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def feed(*, id: str, title: str, self_url: str, site_url: str, lang: str, entries: list[Entry]) -> bytes:
-    """An Atom document; `updated` is the newest entry's date, so output depends on content only."""
+def feed(*, id: str, title: str, self_url: str, site_url: str, lang: str, entries: list[Entry],
+         author: str | None = None) -> bytes:
+    """An Atom document; `updated` is the newest entry's date, so output depends on content only.
+
+    `author` names the feed's author, which Atom requires of every entry that does not name its own.
+    """
     root = ET.Element("feed", {"xmlns": ATOM, "xml:lang": lang})
     ET.SubElement(root, "id").text = id
     ET.SubElement(root, "title").text = title
@@ -36,10 +42,14 @@ def feed(*, id: str, title: str, self_url: str, site_url: str, lang: str, entrie
     ET.SubElement(root, "link", {"rel": "self", "type": "application/atom+xml", "href": self_url})
     ET.SubElement(root, "link", {"rel": "alternate", "type": "text/html", "href": site_url})
     ET.SubElement(root, "generator").text = "Agora"
+    if author:
+        ET.SubElement(ET.SubElement(root, "author"), "name").text = author
     for entry in entries:
         node = ET.SubElement(root, "entry")
         ET.SubElement(node, "id").text = entry.id
         ET.SubElement(node, "title").text = entry.title
+        if entry.published:
+            ET.SubElement(node, "published").text = _stamp(entry.published)
         ET.SubElement(node, "updated").text = _stamp(entry.updated)
         ET.SubElement(node, "link", {"rel": "alternate", "type": "text/html", "href": entry.url})
         if entry.author:
@@ -48,6 +58,8 @@ def feed(*, id: str, title: str, self_url: str, site_url: str, lang: str, entrie
             ET.SubElement(node, "category", {"term": term})
         if entry.summary:
             ET.SubElement(node, "summary").text = entry.summary
+        if entry.content_html:
+            ET.SubElement(node, "content", {"type": "html"}).text = entry.content_html
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
 

@@ -21,6 +21,9 @@ class PlannedPage:
     nav: str | None = None
     # Long reads (posts, lessons, pages) keep the table of contents; indices and cards do not need one.
     toc: bool = False
+    # The languages this page exists in, when not all of them (a newsletter issue skipped in a language):
+    # the language switcher and hreflang alternates list only these.
+    languages: tuple[str, ...] | None = None
     meta: dict = field(default_factory=dict, hash=False, compare=False)
 
 

@@ -15,10 +15,10 @@ from generator.i18n import Language
 from generator.model import Community, Item
 from generator.model.occurrences import is_upcoming, next_start
 from generator.newsletter import web
+from generator.newsletter.view import published_in
 from generator.site import atom, badges, calendar, figures
 from generator.site.pages import PlannedFile, PlannedPage, paginate, relative
 from generator.site.render import Renderer
-
 
 # Pages whose headings make a table of contents worth showing.
 LONG_READS = frozenset({"post.md.j2", "lesson.md.j2", "page.md.j2", "story.md.j2", "spotlight.md.j2",
@@ -63,14 +63,15 @@ class SitePlan:
         return self.community.settings.site_url + urls.prefix(code or self.lang.code, self.lang.default) + url
 
     def add(self, url: str, template: str, title: str, *, item: Item | None = None, nav: str | None = None,
-            description: str | None = None, canonical: str | None = None, **values: object) -> None:
+            description: str | None = None, canonical: str | None = None,
+            languages: tuple[str, ...] | None = None, **values: object) -> None:
         version = item.version(self.lang.code) if item else None
         fallback = version.lang if version and version.fallback else None
         here = self.renderer.full(url)
         markdown = self.renderer.render(template, here, plan=self, title=title, item=item, v=version,
                                         fallback=fallback, **values)
         self.pages.append(PlannedPage(url, title, markdown, description, fallback, canonical, nav,
-                                      toc=template in LONG_READS))
+                                      toc=template in LONG_READS, languages=languages))
 
     def gettext(self, message: str, **values: object) -> str:
         return self.lang.gettext(message, **values)
@@ -144,7 +145,7 @@ class SitePlan:
             id=self.absolute(urls.posts_feed()), title=f"{self.community.settings.site_name} — "
                                                          f"{self.gettext('Posts')}",
             self_url=self.absolute(urls.posts_feed()), site_url=self.absolute(urls.home()),
-            lang=self.lang.code, entries=entries,
+            lang=self.lang.code, entries=entries, author=self.community.settings.site_name,
         )))
 
     def members_section(self) -> None:
@@ -256,8 +257,9 @@ class SitePlan:
             if copy is None:
                 continue
             version = self.version(issue)
+            exists_in = tuple(c for c in languages if published_in(community, issue, c))
             self.add(url, "newsletter_issue.md.j2", version.record.subject, item=issue,
-                     description=version.record.preheader, web_copy=copy)
+                     description=version.record.preheader, web_copy=copy, languages=exists_in)
         feed = web.atom_feed(community, languages, code, self.today)
         self.files.append(PlannedFile(urls.newsletter_feed(), feed.encode("utf-8")))
 

@@ -128,16 +128,20 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
             return context
         default = self.settings.default_language
         here = urls.prefix(self.code, default) + planned.url
+        codes = [code for code in self.languages if planned.languages is None or code in planned.languages]
         page.meta["alternates"] = [
-            {"lang": code, "name": lang.name, "link": relative(urls.prefix(code, default) + planned.url, here),
-             "current": code == self.code}
-            for code, lang in self.languages.items()
+            {"lang": code, "name": self.languages[code].name,
+             "link": relative(urls.prefix(code, default) + planned.url, here), "current": code == self.code}
+            for code in codes
         ]
         page.meta["hreflang"] = [
             {"lang": code, "href": self.settings.site_url + urls.prefix(code, default) + planned.url}
-            for code in [*self.languages, "x-default"]
+            for code in codes
         ]
-        page.meta["hreflang"][-1]["href"] = self.settings.site_url + planned.url
+        # x-default: the page in the default language, or the first language it exists in.
+        fallback = default if default in codes else codes[0]
+        page.meta["hreflang"].append(
+            {"lang": "x-default", "href": self.settings.site_url + urls.prefix(fallback, default) + planned.url})
         if planned.canonical:
             page.canonical_url = planned.canonical
         return context
