@@ -2,10 +2,13 @@
 
 URLs are directory-style and relative to the site root, without a leading slash; the default language sits at
 the root and every other language under `<lang>/`. Slugs are validated (`check_slug`) before they get here, so
-joining them cannot climb out of the output directory.
+joining them cannot climb out of the output directory, and the loader refuses an item whose URL is one of
+`fixed_pages` (where it would replace a page of the site's own, or be replaced by it).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 
 def prefix(lang: str, default: str) -> str:
@@ -115,3 +118,23 @@ def newsletter_feed() -> str:
 def src_uri(url: str) -> str:
     """The virtual Markdown file MkDocs builds into `url` (directory URLs: `x/` comes from `x/index.md`)."""
     return f"{url}index.md" if url.endswith("/") or not url else url
+
+
+# Items of these kinds are published at `ITEM_PAGES[kind](slug)`; lessons sit inside their course's folder, where
+# the site has no pages of its own.
+ITEM_PAGES = {"page": page, "post": post, "member": member, "spotlight": spotlight, "story": story, "event": event,
+              "course": course, "newsletter": newsletter_issue}
+
+
+def item_page(kind: str, slug: str) -> str | None:
+    return ITEM_PAGES[kind](slug) if kind in ITEM_PAGES else None
+
+
+def fixed_pages(languages: Sequence[str], default: str) -> frozenset[str]:
+    """The pages every hub has, whatever its content, casefolded: the first page of each index and each language's
+    home. An item whose URL is one of these would silently replace it (or be replaced), so the loader refuses it:
+    a page named `posts` or `sv`, a member `leaderboard`, an event `past`."""
+    pages = [home(), posts_index(), members_index(), leaderboard(), spotlights_index(), stories_index(),
+             events_index(), past_events(), academy(), figures(), newsletter_archive()]
+    pages += [prefix(lang, default) + home() for lang in languages]
+    return frozenset(url.casefold() for url in pages)

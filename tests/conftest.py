@@ -80,3 +80,71 @@ def demo_site(tmp_path_factory) -> Path:
     result = run_agora("build", "--root", root)
     assert result.code == 0, result.output
     return root / "site"
+
+
+# -- Hypothesis (tests/test_properties.py) ---------------------------------------------------------------------------
+
+from hypothesis import HealthCheck  # noqa: E402
+from hypothesis import settings as hypothesis_settings  # noqa: E402
+from hypothesis.database import DirectoryBasedExampleDatabase  # noqa: E402
+
+# Where each test process of this session leaves how many generated examples it ran; summed in the terminal
+# summary below. The session id reaches xdist's workers through the environment (they are started after configure).
+COUNTS_SESSION = os.environ.setdefault("AGORA_HYPOTHESIS_SESSION", f"{os.getpid()}")
+EXAMPLE_COUNTS_DIR = ROOT / ".hypothesis" / "agora-counts" / COUNTS_SESSION
+
+hypothesis_settings.register_profile(
+    "agora",
+    # A generous bound per example (a typical one takes 20-50 ms), on top of the hang watchdog in the tests.
+    deadline=10_000,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
+    database=DirectoryBasedExampleDatabase(ROOT / ".hypothesis" / "examples"),
+    print_blob=True,
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "agora"))
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print how many generated examples the property tests ran, per test and in total."""
+    if hasattr(terminalreporter.config, "workerinput"):  # an xdist worker: the controller sums and prints
+        return
+    import json
+    from collections import Counter
+
+    counts: Counter[str] = Counter()
+    for path in sorted(EXAMPLE_COUNTS_DIR.glob("*.json")) if EXAMPLE_COUNTS_DIR.is_dir() else []:
+        counts.update(json.loads(path.read_text()))
+    shutil.rmtree(EXAMPLE_COUNTS_DIR, ignore_errors=True)
+    if counts:
+        detail = ", ".join(f"{name}: {count}" for name, count in sorted(counts.items()))
+        terminalreporter.write_line(f"hypothesis: {sum(counts.values())} generated examples ran ({detail})")
+
+
+# -- A watchdog for tests of hostile input ---------------------------------------------------------------------------
+
+import contextlib  # noqa: E402
+import faulthandler  # noqa: E402
+
+# The terminal's stderr, kept before output capture hides it: a hang's traceback must reach whoever is watching.
+_WATCHDOG_OUT: list = []
+
+
+def pytest_configure(config):
+    capture = config.pluginmanager.getplugin("capturemanager")
+    with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
+        _WATCHDOG_OUT.append(os.fdopen(os.dup(sys.stderr.fileno()), "w"))
+
+
+@contextlib.contextmanager
+def watchdog(seconds: float):
+    """End the whole test run, printing where every thread was, if the block has not finished after `seconds`.
+
+    For code that must never hang on hostile input: a catastrophic regex or a YAML expansion runs in C and cannot
+    be interrupted from Python, so a timeout exception would never be raised; this one kills the process."""
+    out = _WATCHDOG_OUT[0] if _WATCHDOG_OUT else sys.__stderr__
+    out.write("")  # (fails here, not in the watchdog, if the stream is unusable)
+    faulthandler.dump_traceback_later(seconds, exit=True, file=out)
+    try:
+        yield
+    finally:
+        faulthandler.cancel_dump_traceback_later()

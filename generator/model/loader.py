@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import stat
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterator
@@ -18,10 +19,11 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ValidationError, create_model
 
+from generator import urls
 from generator.config import Settings
 from generator.model import frontmatter_yaml
 from generator.model.community import Community, Item, Version
-from generator.model.fields import check_slug
+from generator.model.fields import check_slug, show
 from generator.model.records import (
     Course,
     Event,
@@ -39,8 +41,10 @@ from generator.model.references import check_references
 from generator.problems import Problems
 
 MAX_FILE_BYTES = 2_000_000
-LANG_SUFFIX = re.compile(r"^[a-z]{2,3}(?:[_-][a-zA-Z0-9]{2,8})?$")
-LESSON_NAME = re.compile(r"^(\d{1,3})-(.+)$")
+MAX_PROBLEMS_PER_FILE = 20
+# \Z, not $: `$` also matches before a final newline, so 'sv\n' would pass for 'sv'.
+LANG_SUFFIX = re.compile(r"^[a-z]{2,3}(?:[_-][a-zA-Z0-9]{2,8})?\Z")
+LESSON_NAME = re.compile(r"^(\d{1,3})-(.+)\Z")
 FEEDS_FILE = "feeds.yml"
 UNION_TAGS = frozenset({"str", "int", "float", "bool", "date", "datetime", "list", "dict", "none"})
 ASSETS_DIR = "assets"
@@ -80,7 +84,8 @@ class Parsed:
     lines: dict[str, int]
 
 
-TOP_LEVEL_KEY = re.compile(r"^([A-Za-z_][\w-]*)\s*:")
+TOP_LEVEL_KEY = re.compile(r"^([\"']?)([A-Za-z_][\w-]*)\1\s*:")
+SAFE_FIELD = re.compile(r"[\w.()-]{1,100}")
 
 
 def key_lines(text: str, offset: int) -> dict[str, int]:
@@ -90,7 +95,7 @@ def key_lines(text: str, offset: int) -> dict[str, int]:
         if line.startswith("---"):
             break
         if match := TOP_LEVEL_KEY.match(line):
-            lines.setdefault(match.group(1), number)
+            lines.setdefault(match.group(2), number)
     return lines
 
 
@@ -106,7 +111,9 @@ def classify(rel: str, parts: tuple[str, ...], problems: Problems) -> Source | N
     """Map a path under content/ (or newsletters/) to its collection, or report where it does not fit."""
     name = parts[-1]
     if not name.endswith(".md"):
-        problems.error(rel, "(file)", "not part of any collection: expected a .md file (images go in assets/)")
+        hint = "write the extension in lowercase, .md" if name.lower().endswith(".md") else \
+            "expected a .md file (images go in assets/)"
+        problems.error(rel, "(file)", f"not part of any collection: {hint}")
         return None
     slug, lang = _split_name(name)
     folder = parts[0]
@@ -117,6 +124,11 @@ def classify(rel: str, parts: tuple[str, ...], problems: Problems) -> Source | N
     if folder == "posts" and len(parts) == 3 and re.fullmatch(r"\d{4}", parts[1]):
         return Source(rel, "post", slug, lang)
     if folder == "posts" and len(parts) == 4 and parts[1] == "imported":
+        try:
+            check_slug(parts[2])
+        except ValueError as exc:
+            problems.error(rel, "(file name)", f"the folder of imported posts is named after a member: {exc}")
+            return None
         return Source(rel, "post", slug, lang)
     if folder == "academy" and len(parts) == 3:
         course = parts[1]
@@ -155,22 +167,64 @@ def _walk(base: Path) -> Iterator[tuple[str, bool]]:
     return iter(sorted(found))
 
 
+def printable(rel: str) -> str:
+    """A path as a problem names it: control, invisible and direction-changing characters escaped, so that a file
+    name can neither break `path:line: field: message` over lines nor disguise itself as another path."""
+    if rel.isprintable():
+        return rel
+    return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" if ord(c) < 0x10000 else f"\\U{ord(c):08x}"
+                   for c in rel)
+
+
+def _link_problem(path: Path, inside: Path, where: str = "content") -> str | None:
+    """Why the link at `path` may not be read, if it may not; links to files inside `inside` are fine."""
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):  # RuntimeError: a loop, before Python 3.13
+        return "is a link to a file that does not exist (or a loop of links)"
+    if not target.is_relative_to(inside):
+        return f"is a link that points outside the {where} folder"
+    if target.is_dir():
+        return "is a link to a folder; links to folders are not followed"
+    return None
+
+
+def _check_assets(base: Path, base_rel: str, problems: Problems) -> None:
+    """Assets are published as they are, so a link in assets/ must not publish a file from outside it (a member
+    file with an e-mail address, or anything else on the machine that builds the site)."""
+    assets = base / ASSETS_DIR
+    if assets.is_symlink():
+        problems.error(f"{base_rel}/{ASSETS_DIR}", "(file)", "is a link; assets/ must be a real folder")
+        return
+    inside = assets.resolve()
+    for folder, dirs, files in os.walk(assets):
+        for name in dirs + files:
+            path = Path(folder, name)
+            if path.is_symlink() and (problem := _link_problem(path, inside, ASSETS_DIR)):
+                problems.error(printable(f"{base_rel}/{path.relative_to(base).as_posix()}"), "(file)", problem)
+
+
 def discover(settings: Settings, problems: Problems) -> list[tuple[Path, Source]]:
     found: list[tuple[Path, Source]] = []
-    roots = [(settings.content_dir, ()), (settings.newsletters_dir, ("newsletters",))]
-    for base, prefix in roots:
+    roots = [(settings.content_dir, (), "content_dir"), (settings.newsletters_dir, ("newsletters",), "newsletters_dir")]
+    root = settings.root.resolve()
+    for base, prefix, option in roots:
         if not base.is_dir():
             continue
-        base_rel = base.relative_to(settings.root).as_posix()
+        base_rel = base.relative_to(settings.root).as_posix() if base.is_relative_to(settings.root) else ".."
+        if ".." in base_rel.split("/") or not base.resolve().is_relative_to(root):
+            problems.error("mkdocs.yml", f"plugins.agora.{option}", f"expected a folder inside the repository, got "
+                                                                     f"{show(getattr(settings.options, option))}")
+            continue
+        inside = base.resolve()
+        if not prefix:
+            _check_assets(base, base_rel, problems)
         for rel_path, is_link in _walk(base):
             path = base / rel_path
-            rel = f"{base_rel}/{rel_path}"
+            rel = printable(f"{base_rel}/{rel_path}")
             rel_parts = tuple(rel_path.split("/"))
-            if is_link and not path.resolve().is_relative_to(base.resolve()):
-                problems.error(rel, "(file)", "is a link that points outside the content folder")
-                continue
-            if is_link and path.is_dir():
-                problems.error(rel, "(file)", "is a link to a folder; links to folders are not followed")
+            if is_link and (problem := _link_problem(path, inside)):
+                problems.error(rel, "(file)", problem)
                 continue
             if not prefix and rel_parts == (FEEDS_FILE,):
                 continue
@@ -181,7 +235,25 @@ def discover(settings: Settings, problems: Problems) -> list[tuple[Path, Source]
 
 
 def read_text(path: Path, rel: str, problems: Problems) -> str | None:
-    data = path.read_bytes()
+    try:
+        # Non-blocking, so that a named pipe among the files cannot stall the run: it is refused below.
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        problems.error(rel, "(file)", f"cannot be read: {exc.strerror or exc}")
+        return None
+    try:
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode):
+            problems.error(rel, "(file)", "not a regular file (a pipe, socket or device); expected a .md file")
+            return None
+        data = os.read(handle, min(info.st_size, MAX_FILE_BYTES) + 1)
+        while info.st_size < len(data) <= MAX_FILE_BYTES and (more := os.read(handle, MAX_FILE_BYTES)):
+            data += more  # the file grew while we read it
+    except OSError as exc:
+        problems.error(rel, "(file)", f"cannot be read: {exc.strerror or exc}")
+        return None
+    finally:
+        os.close(handle)
     if len(data) > MAX_FILE_BYTES:
         problems.error(rel, "(file)", f"larger than {MAX_FILE_BYTES // 1_000_000} MB; split it up")
         return None
@@ -237,8 +309,14 @@ def _message(error: dict, model: type[BaseModel]) -> tuple[tuple, str]:
     message = message.replace("Input should be", "expected")
     if kind.endswith(("_type", "_parsing")) or kind == "literal_error":
         value = error.get("input")
-        message += f", got {type(value).__name__} {str(value)[:40]!r}"
+        message += f", got {type(value).__name__} {show(value)}"
     return loc, message
+
+
+def field_name(loc: tuple) -> str:
+    """`loc` as the field of a problem; a key that is not a plain name is quoted so it cannot break the line."""
+    name = ".".join(str(p) for p in loc)
+    return name if SAFE_FIELD.fullmatch(name) else show(name).replace(":", "\\x3a")
 
 
 def validate(
@@ -248,30 +326,47 @@ def validate(
         return model.model_validate(meta)
     except ValidationError as exc:
         seen: set[tuple] = set()
+        node = frontmatter_yaml.compose(text)  # once per file, not per problem: a list can hold 100,000 of them
         for error in exc.errors(include_url=False):
             loc, message = _message(error, model)
             if loc in seen:
                 continue
+            if len(seen) == MAX_PROBLEMS_PER_FILE:
+                problems.error(rel, "(front matter)", f"more problems than these {MAX_PROBLEMS_PER_FILE}; fix them "
+                                                      "and check again", offset or 1)
+                break
             seen.add(loc)
-            line = frontmatter_yaml.field_line(text, loc, offset)
-            problems.error(rel, ".".join(str(p) for p in loc), message, line)
+            problems.error(rel, field_name(loc), message, frontmatter_yaml.field_line(node, loc, offset))
         return None
+
+
+def _front_matter_problem(exc: frontmatter_yaml.FrontMatterError, rel: str, text: str, offset: int,
+                          problems: Problems, whole: str = "(front matter)") -> None:
+    """A problem of the YAML as a whole is reported against `whole`; one of a value, against its field."""
+    message = printable(str(exc))
+    if not exc.loc:
+        problems.error(rel, whole, message, exc.line)
+        return
+    problems.error(rel, field_name(exc.loc), message, frontmatter_yaml.field_line(text, exc.loc, offset))
 
 
 def read_source(path: Path, source: Source, problems: Problems) -> Parsed | None:
-    text = read_text(path, source.rel, problems)
-    if text is None:
-        return None
+    # The name first: a file that cannot be published under its name is not worth reading (and its problems then
+    # all concern the file as a whole, without lines).
     for name in filter(None, (source.slug, source.course)):
         try:
             check_slug(name)
         except ValueError as exc:
             problems.error(source.rel, "(file name)", str(exc))
             return None
+    text = read_text(path, source.rel, problems)
+    if text is None:
+        return None
     try:
         meta, body, offset = frontmatter_yaml.parse(text)
     except frontmatter_yaml.FrontMatterError as exc:
-        problems.error(source.rel, "(front matter)", str(exc), exc.line)
+        offset = text[: len(text) - len(text.lstrip())].count("\n") + 1
+        _front_matter_problem(exc, source.rel, text, offset, problems)
         return None
     record_type = RECORDS[source.kind]
     model = translation_model(record_type) if source.lang else record_type
@@ -285,7 +380,7 @@ def read_source(path: Path, source: Source, problems: Problems) -> Parsed | None
 
 def _key(slug: str) -> str:
     """Two slugs that differ only by case or Unicode form would land on one URL on most file systems."""
-    return unicodedata.normalize("NFKC", slug).casefold()
+    return slug.lower() if slug.isascii() else unicodedata.normalize("NFKC", slug).casefold()
 
 
 def _identity(source: Source) -> tuple[str, str | None, str]:
@@ -302,10 +397,14 @@ def assemble(
     """
     originals: dict[tuple[str, str | None, str], Parsed] = {}
     translations: defaultdict[tuple[str, str | None, str], list[Parsed]] = defaultdict(list)
+    site_pages = urls.fixed_pages(settings.languages, settings.default_language)
     for p in parsed:
         key = _identity(p.source)
         if p.source.lang:
             translations[key].append(p)
+        elif (url := urls.item_page(p.source.kind, p.source.slug)) is not None and url.casefold() in site_pages:
+            problems.error(p.source.rel, "(file name)", f"{p.source.slug!r} would be published at /{url}, where the "
+                                                        f"site already has a page of its own; choose another name")
         elif key in originals:
             first = originals[key].source.rel
             problems.error(p.source.rel, "(file name)", f"duplicate {p.source.kind} slug {p.source.slug!r}; "
@@ -319,6 +418,10 @@ def assemble(
         versions: dict[str, Version] = {}
         for t in sorted(translations.pop(key, []), key=lambda t: t.source.rel):
             tlang = t.source.lang
+            if tlang in versions:
+                problems.error(t.source.rel, "(file name)", f"duplicate {tlang!r} translation: {versions[tlang].path} "
+                                                            f"translates the same {p.source.kind}")
+                continue
             if tlang not in settings.languages:
                 problems.error(t.source.rel, "(file name)", f"translation language {tlang!r} is not configured; "
                                                             f"languages: {', '.join(settings.languages)}")
@@ -353,22 +456,49 @@ def load_feeds(settings: Settings, problems: Problems) -> FeedList:
     if text is None:
         return FeedList()
     try:
-        raw = yaml.load(text, Loader=frontmatter_yaml.GuardedYAMLHandler.loader_for(text)) or {}
+        raw = frontmatter_yaml.load_yaml(text) or {}
+    except frontmatter_yaml.FrontMatterError as exc:
+        # As front matter without its opening '---' line: YAML line 0 is file line 1.
+        _front_matter_problem(frontmatter_yaml.located(exc, 1), rel, "---\n" + text + "\n---\n", 0, problems, "(file)")
+        return FeedList()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        problems.error(rel, "", f"malformed YAML: {getattr(exc, 'problem', exc)}", mark.line + 1 if mark else None)
+        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        problems.error(rel, "(file)", f"malformed YAML: {printable(reason)}", mark.line + 1 if mark else 1)
         return FeedList()
     if not isinstance(raw, dict):
-        problems.error(rel, "", "expected a mapping with a `feeds:` list", 1)
+        problems.error(rel, "(file)", f"expected a mapping with a `feeds:` list, got {type(raw).__name__}", 1)
         return FeedList()
     feeds = validate(FeedList, raw, rel, "---\n" + text + "\n---\n", 0, problems)
     return feeds if isinstance(feeds, FeedList) else FeedList()
+
+
+def collisions(sources: list[Source], problems: Problems) -> None:
+    """Names that differ only by letter case or Unicode form (`Guide.md` and `guide.md`, NFC and NFD, fullwidth
+    letters) are two files on Linux but one on macOS and Windows, and one URL: a duplicate, whatever else is wrong
+    with them. The error goes on each but one, the one whose name is a valid slug if there is one. (Names that are
+    exactly the same, in two folders, are reported once both are read.)"""
+    first: dict[tuple, Source] = {}
+    groups: dict[tuple, list[Source]] = {}
+    for source in sources:
+        key = (source.kind, source.course and _key(source.course), _key(source.slug), source.lang)
+        if (seen := first.setdefault(key, source)) is not source:
+            groups.setdefault(key, [seen]).append(source)
+    for (_, course, slug, _), group in groups.items():
+        if len({(s.slug, s.course) for s in group}) < 2:
+            continue
+        keeper = next((s for s in group if (s.slug, s.course) == (slug, course)), group[0])
+        for source in group:
+            if (source.slug, source.course) != (keeper.slug, keeper.course):
+                problems.error(source.rel, "(file name)", f"duplicate {source.kind} name: differs from {keeper.rel} "
+                                                          f"only by letter case or Unicode form; rename one")
 
 
 def load_community(settings: Settings) -> tuple[Community, Problems]:
     """Read and validate everything; the community holds only the items that validated."""
     problems = Problems()
     found = discover(settings, problems)
+    collisions([source for _, source in found], problems)
     parsed = [p for path, source in found if (p := read_source(path, source, problems))]
     items = assemble(parsed, [source for _, source in found], settings, problems)
     feeds = load_feeds(settings, problems)

@@ -8,6 +8,7 @@ file (`<name>.<lang>.md`) may override; everything else is shared by all languag
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import zoneinfo
 from typing import ClassVar, Literal
@@ -16,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from generator.model.fields import (
     DateOrDateTime,
+    Day,
     Handle,
     ImageRef,
     Minutes,
@@ -25,9 +27,15 @@ from generator.model.fields import (
     TimeZone,
     Title,
     Url,
+    show,
 )
+from generator.model.occurrences import FREQUENCIES, rrule_problem
 
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+RRULE_PARTS = frozenset({"FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "WKST", "BYMONTH", "BYMONTHDAY", "BYSETPOS"})
+WEEKDAYS = frozenset({"MO", "TU", "WE", "TH", "FR", "SA", "SU"})
+# Dots split the domain into labels that cannot contain dots, so a failing match never backtracks (the former
+# `[^@\s]+\.[^@\s]+$` took quadratic time on 'a@' followed by many dots).
+EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+")
 
 
 class Record(BaseModel):
@@ -51,7 +59,7 @@ class Link(Record):
 class Member(Record):
     TRANSLATABLE = frozenset({"location"})
     name: Title
-    joined: dt.date
+    joined: Day
     avatar: ImageRef | None = None
     links: list[Link] = []
     roles: list[Literal["moderator", "ambassador", "mentor", "staff"]] = []
@@ -66,8 +74,8 @@ class Member(Record):
     @field_validator("email")
     @classmethod
     def _email(cls, value: str | None) -> str | None:
-        if value is not None and not EMAIL_PATTERN.match(value):
-            raise ValueError(f"expected an e-mail address, got {value!r}")
+        if value is not None and not (len(value) <= 320 and EMAIL_PATTERN.fullmatch(value)):
+            raise ValueError(f"expected an e-mail address, got {show(value)}")
         return value
 
 
@@ -116,13 +124,20 @@ class Spotlight(Record):
 
 class Metric(Record):
     label: Title
-    value: str | int | float
+    value: Title | int | float
+
+    @field_validator("value")
+    @classmethod
+    def _finite(cls, value: str | int | float) -> str | int | float:
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"expected a number or a text such as '40 %', got {show(value)}")
+        return value
 
 
 class Story(Record):
     TRANSLATABLE = frozenset({"title", "summary", "quote", "metrics", "industry"})
     title: Title
-    date: dt.date
+    date: Day
     members: list[Handle] = Field(min_length=1)
     company: str | None = None
     industry: str | None = None
@@ -139,7 +154,7 @@ def _timestamp_seconds(value: object) -> int:
         for part in value.strip().split(":"):
             seconds = seconds * 60 + int(part)
         return seconds
-    raise ValueError(f"expected a timestamp as mm:ss or h:mm:ss, got {value!r}")
+    raise ValueError(f"expected a timestamp as mm:ss or h:mm:ss, got {show(value)}")
 
 
 class Chapter(Record):
@@ -185,6 +200,15 @@ class Event(Record):
         if self.start.tzinfo is None:
             # A naive start is wall-clock time in the event's own zone, which is how organisers think of it.
             object.__setattr__(self, "start", self.start.replace(tzinfo=zoneinfo.ZoneInfo(self.timezone)))
+        if self.rrule:
+            from icalendar import vRecur  # (slow to import; few events recur)
+
+            recur = vRecur.from_ical(self.rrule)
+            count, until = (recur.get("COUNT") or [None])[0], (recur.get("UNTIL") or [None])[0]
+            if isinstance(until, dt.date) and not isinstance(until, dt.datetime):
+                until = dt.datetime.combine(until, dt.time(23, 59), self.start.tzinfo)
+            if problem := rrule_problem(self.rrule, count, until, self.start):
+                raise ValueError(f"rrule: {problem}")
         return self
 
     @field_validator("rrule")
@@ -197,9 +221,22 @@ class Event(Record):
         try:
             recur = vRecur.from_ical(value)
         except ValueError as exc:
-            raise ValueError(f"expected an iCalendar RRULE such as 'FREQ=WEEKLY;COUNT=8', got {value!r}") from exc
+            raise ValueError(f"expected an iCalendar RRULE such as 'FREQ=WEEKLY;COUNT=8', got {show(value)}") from exc
         if "COUNT" not in recur and "UNTIL" not in recur:
             raise ValueError("a recurrence needs COUNT or UNTIL so the calendar stays finite")
+        frequency = (recur.get("FREQ") or [None])[0]
+        if frequency not in FREQUENCIES:
+            raise ValueError(f"expected FREQ={', '.join(FREQUENCIES)} (an event recurs at most daily), "
+                             f"got {show(value)}")
+        # A rule that never matches (every 30 February) keeps dateutil searching until the year 9999, which takes
+        # seconds when it searches day by day: daily and weekly rules may only pick weekdays.
+        allowed = RRULE_PARTS if frequency in ("MONTHLY", "YEARLY") else RRULE_PARTS - {"BYMONTH", "BYMONTHDAY",
+                                                                                      "BYSETPOS"}
+        if extra := sorted(set(recur) - allowed):
+            raise ValueError(f"expected only {', '.join(sorted(allowed))} in a {frequency} rule, "
+                             f"got {', '.join(extra)}")
+        if frequency in ("DAILY", "WEEKLY") and not all(day in WEEKDAYS for day in recur.get("BYDAY", [])):
+            raise ValueError(f"expected weekdays (MO, TU, …) in BYDAY of a {frequency} rule, got {show(value)}")
         return value
 
     @property
@@ -212,7 +249,7 @@ class Course(Record):
     title: Title
     level: Literal["beginner", "intermediate", "advanced"]
     summary: Text
-    date: dt.date
+    date: Day
     outcomes: list[Text] = []
     prerequisites: list[Slug] = []
     path: Title | None = None
@@ -238,7 +275,7 @@ class Lesson(Record):
     title: Title
     duration: Minutes | None = None
     summary: Text | None = None
-    date: dt.date | None = None
+    date: Day | None = None
     quiz: list[QuizQuestion] = []
 
 
@@ -250,8 +287,8 @@ class Page(Record):
 
 
 class Period(Record):
-    start: dt.date
-    end: dt.date
+    start: Day
+    end: Day
 
     @model_validator(mode="after")
     def _ordered(self) -> Period:
@@ -267,7 +304,7 @@ class Newsletter(Record):
     preheader: str | None = Field(default=None, max_length=300)
     month: Month | None = None
     period: Period | None = None
-    date: dt.date | None = None
+    date: Day | None = None
 
     @model_validator(mode="after")
     def _one_period(self) -> Newsletter:
