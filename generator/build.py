@@ -38,8 +38,20 @@ def build_language(root: Path, code: str, site_dir: Path, today: dt.date, strict
     config = load_config(str(root / "mkdocs.yml"), site_dir=str(site_dir), strict=strict)
     plugin = config.plugins["agora"]
     plugin.language, plugin.today = code, today
-    mkdocs_build(config)
+    try:
+        mkdocs_build(config)
+    except Exception as exc:
+        page = plugin.rendering
+        if page is None or page.source is None:
+            raise
+        # Python-Markdown (through html.parser) can fail on odd raw HTML; say which file, not which virtual page.
+        raise PageError(f"{page.source}: (body): cannot be rendered in {code!r} ({type(exc).__name__}: "
+                        f"{exc}); check the raw HTML in the text") from None
     return code, len(plugin.planned), time.perf_counter() - started
+
+
+class PageError(Exception):
+    """A page failed to render; the message names its content file."""
 
 
 def build(args) -> int:
@@ -116,7 +128,8 @@ def build(args) -> int:
         if os.environ.get("AGORA_DEBUG"):
             raise
         kept = f"{out.name}/ and {letters.name}/ are" if letters else f"{out.name}/ is"
-        print(f"build failed: {type(exc).__name__}: {exc}\nthe previous {kept} unchanged", file=sys.stderr)
+        reason = str(exc) if isinstance(exc, PageError) else f"{type(exc).__name__}: {exc}"
+        print(f"build failed: {reason}\nthe previous {kept} unchanged", file=sys.stderr)
         return EXIT_ERRORS
     print(f"built {out} in {time.perf_counter() - started:.1f}s", file=sys.stderr)
     if letters:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import copy_demo, run_agora
+from conftest import ROOT, copy_demo, run_agora
 
 NEWSLETTERS = Path("build") / "newsletters"
 
@@ -177,3 +178,15 @@ def test_build_refuses_an_output_folder_that_would_replace_its_inputs(tmp_path: 
     assert result.code == 2
     assert "refusing to write to" in result.stderr
     assert tree_hashes(tmp_path) == before
+
+
+def test_a_page_markdown_cannot_render_is_named_by_its_content_file(tmp_path: Path):
+    """Python-Markdown's HTML parser gives up on `<![` outside CDATA; the build says which file to fix."""
+    root = tmp_path / "c"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "minimal", root)
+    (root / "content" / "posts" / "2026" / "pasted.md").write_text(
+        "---\ntitle: Pasted\ndate: 2026-10-05\nauthor: ana\n---\nFrom an e-mail: <![> and text.\n", encoding="utf-8")
+    result = run_agora("build", "--root", root)
+    assert result.code == 1
+    assert "build failed: content/posts/2026/pasted.md: (body): cannot be rendered" in result.stderr
+    assert not (root / "site").exists()

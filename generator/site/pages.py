@@ -24,6 +24,8 @@ class PlannedPage:
     # The languages this page exists in, when not all of them (a newsletter issue skipped in a language):
     # the language switcher and hreflang alternates list only these.
     languages: tuple[str, ...] | None = None
+    # The content file the page shows (a translation's own file where there is one), to name in errors.
+    source: str | None = None
     meta: dict = field(default_factory=dict, hash=False, compare=False)
 
 

@@ -71,7 +71,8 @@ class SitePlan:
         markdown = self.renderer.render(template, here, plan=self, title=title, item=item, v=version,
                                         fallback=fallback, **values)
         self.pages.append(PlannedPage(url, title, markdown, description, fallback, canonical, nav,
-                                      toc=template in LONG_READS, languages=languages))
+                                      toc=template in LONG_READS, languages=languages,
+                                      source=version.path if version else None))
 
     def gettext(self, message: str, **values: object) -> str:
         return self.lang.gettext(message, **values)

@@ -62,6 +62,7 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         self.language: str | None = None
         self.today: dt.date | None = None
         self.planned: dict[str, PlannedPage] = {}
+        self.rendering: PlannedPage | None = None
 
     # Runs before the search plugin's on_config, which picks its stemmer from theme.language.
     @event_priority(100)
@@ -113,6 +114,8 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
     # text (an imported post's title is a member's feed's), and Material prints them unescaped: escape them here.
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         planned = self.planned.get(page.file.src_uri)
+        # MkDocs converts this page's Markdown next; if that fails, `agora build` names the content file.
+        self.rendering = planned
         if planned:
             page.meta["title"] = escape(planned.title)
             if planned.description:
