@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import zoneinfo
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import yaml
 from babel import Locale, UnknownLocaleError
@@ -165,6 +165,14 @@ def validate_options(options: dict, problems: Problems, where: str = CONFIG_FILE
             zoneinfo.ZoneInfo(zone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             problems.error(where, "plugins.agora.timezones", f"unknown time zone {zone!r}")
+    folders = {"content_dir": config.content_dir, "newsletters_dir": config.newsletters_dir,
+               "locales_dir": config.locales_dir, "newsletter.out_dir": config.newsletter.out_dir}
+    for key, folder in folders.items():
+        # Folders are read from or replaced as a whole: they must stay inside the repository.
+        parts = PurePosixPath(folder.replace("\\", "/")).parts
+        if not parts or PurePosixPath(folder).is_absolute() or ".." in parts or ":" in folder or "\x00" in folder:
+            problems.error(where, f"plugins.agora.{key}", f"expected a folder inside the repository, such as "
+                                                          f"'build/newsletters', got {folder!r}")
     for key in ("posts_per_page", "members_per_page", "home_posts", "home_events"):
         if config[key] < 1:
             problems.error(where, f"plugins.agora.{key}", "expected a positive number")

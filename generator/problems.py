@@ -16,13 +16,17 @@ class Severity(StrEnum):
     WARNING = "warning"
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Problem:
     path: str
     line: int | None
     field: str
     message: str
     severity: Severity = Severity.ERROR
+
+    def sort_key(self) -> tuple[str, int, str, str]:
+        """File order, then line (problems without one first), so any mix of problems sorts."""
+        return self.path, self.line or 0, self.field, self.message
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
@@ -47,11 +51,11 @@ class Problems:
 
     @property
     def errors(self) -> list[Problem]:
-        return sorted(p for p in self.items if p.severity is Severity.ERROR)
+        return sorted((p for p in self.items if p.severity is Severity.ERROR), key=Problem.sort_key)
 
     @property
     def warnings(self) -> list[Problem]:
-        return sorted(p for p in self.items if p.severity is Severity.WARNING)
+        return sorted((p for p in self.items if p.severity is Severity.WARNING), key=Problem.sort_key)
 
     def __bool__(self) -> bool:
         return bool(self.items)

@@ -213,3 +213,19 @@ def test_init_scaffolds_a_community_that_checks_clean(tmp_path):
     again = run_agora("init", target)
     assert again.code == 2
     assert "not an empty folder" in again.stderr
+
+
+@pytest.mark.parametrize(("option", "value"), [("locales_dir", "../elsewhere"), ("content_dir", "/etc"),
+                                               ("newsletter.out_dir", "..")])
+def test_folders_in_settings_must_stay_inside_the_repository(tmp_path, option, value):
+    root = community(tmp_path, {})
+    settings = (root / "mkdocs.yml").read_text()
+    if option.startswith("newsletter."):
+        extra = f"      newsletter:\n        {option.split('.')[1]}: {value}\n"
+    else:
+        extra = f"      {option}: {value}\n"
+    (root / "mkdocs.yml").write_text(settings.replace("      languages: [en, sv, pl]\n",
+                                                      "      languages: [en, sv, pl]\n" + extra))
+    result = run_agora("check", "--root", root)
+    assert result.code == 1
+    assert f"mkdocs.yml: plugins.agora.{option}: expected a folder inside the repository" in result.stderr

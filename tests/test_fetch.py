@@ -242,7 +242,7 @@ def test_rss2_atom_and_rss1_feeds_become_posts_that_pass_check(tmp_path, server)
     atom = server.serve("/bo/atom.xml", "atom.xml", content_type="application/atom+xml")
     rdf = server.serve("/ana/rss1.rdf", "rss1.rdf", content_type="application/rdf+xml")
     root = community(tmp_path, [
-        {"member": "ana", "url": rss2, "policy": "review", "content": "full"},
+        {"member": "ana", "url": rss2, "policy": "review", "content": "full", "images": True},
         {"member": "bo", "url": atom, "policy": "auto", "content": "full"},
         {"member": "ana", "url": rdf, "policy": "auto", "content": "excerpt", "language": "sv"},
     ])
@@ -265,7 +265,7 @@ def test_rss2_atom_and_rss1_feeds_become_posts_that_pass_check(tmp_path, server)
     # A relative <link> is relative to the feed; links inside the post are relative to the post.
     assert welcome["canonical_url"] == server.url("/2026/welcome-rituals")
     assert f'href="{server.url("/guides/first-week.html")}"' in welcome.content
-    assert f'src="{server.url("/2026/images/ritual.png")}"' in welcome.content
+    assert f'src="{server.url("/2026/images/ritual.png")}"' in welcome.content  # images: true
     assert "<em>emphasis</em>" in welcome.content
 
     ladders = by_title(posts, "Moderation ladders revisited")  # an HTML title, reduced to its text
@@ -289,6 +289,17 @@ def test_rss2_atom_and_rss1_feeds_become_posts_that_pass_check(tmp_path, server)
     assert re.search(r"^\[\d/3\] bo .*atom\.xml: 2 entries", result.stderr, re.M)
     assert "3 feeds: 3 fetched; 6 new posts, 0 updated" in result.stdout
     check_passes(root)
+
+
+def test_images_are_dropped_unless_the_feed_allows_them(tmp_path, server):
+    """An image in an imported post is a request from every reader to the member's server: opt-in only."""
+    rss2 = server.serve("/ana/rss2.xml", "rss2.xml")
+    root = community(tmp_path, [{"member": "ana", "url": rss2, "policy": "auto", "content": "full"}])
+    result = fetch(root)
+    assert result.code == 0, result.output
+    welcome = by_title(imported(root), "Welcome rituals that work")
+    assert "<img" not in welcome.content
+    assert "before you start." in welcome.content
 
 
 def test_non_utf8_feeds_are_decoded_by_their_declared_encoding(tmp_path, server):

@@ -148,7 +148,7 @@ def download_and_parse(runs: list[FeedRun], state: Mapping[str, Validators], tim
         if download.status == "fetched":
             try:
                 result = parse_feed(download.body, download.final_url, download.content_type,
-                                    run.feed.content)
+                                    run.feed.content, run.feed.images)
             except FeedError as exc:
                 run.status, run.error = "failed", str(exc)
             except Exception as exc:  # a parser bug on somebody's bytes must cost one feed, not the run

@@ -49,8 +49,10 @@ class ParsedFeed:
 
 
 def parse_feed(data: bytes, url: str, content_type: str | None,
-               mode: Literal["excerpt", "full"]) -> ParsedFeed:
-    """Entries of the feed at `url` (its final URL, after redirects); raises FeedError when none is usable."""
+               mode: Literal["excerpt", "full"], images: bool = False) -> ParsedFeed:
+    """Entries of the feed at `url` (its final URL, after redirects); raises FeedError when none is usable.
+
+    `images` keeps the entries' images (see `sanitize.clean_html`)."""
     headers = {"content-type": content_type} if content_type else {}
     # The charset of the HTTP header takes part in encoding detection, as in a browser.
     doc = feedparser.parse(io.BytesIO(data), response_headers=headers, resolve_relative_uris=False,
@@ -70,7 +72,7 @@ def parse_feed(data: bytes, url: str, content_type: str | None,
     entries: list[Entry] = []
     warnings: list[str] = []
     for position, raw in enumerate(doc.entries, start=1):
-        entry = _entry(raw, position, url, mode)
+        entry = _entry(raw, position, url, mode, images)
         if isinstance(entry, str):
             warnings.append(entry)
         else:
@@ -89,10 +91,10 @@ def _reason(exc: BaseException) -> str:
     return text.splitlines()[0][:200]
 
 
-def _entry(raw: dict, position: int, feed_url: str, mode: str) -> Entry | str:
+def _entry(raw: dict, position: int, feed_url: str, mode: str, images: bool) -> Entry | str:
     """One entry, or the reason it is skipped."""
     link = _link(raw, feed_url)
-    body = _body(raw, link or feed_url, feed_url, mode)
+    body = _body(raw, link or feed_url, feed_url, mode, images)
     title = _title(raw) or sanitize.shorten(sanitize.plain_text(body), 80)
     if not body and link:
         escaped = html.escape(link)
@@ -152,12 +154,12 @@ def _published(raw: dict) -> dt.datetime | None:
     return None
 
 
-def _html(detail: dict, base: str) -> str:
+def _html(detail: dict, base: str, images: bool) -> str:
     """A feedparser text construct (content or summary) as safe HTML."""
     value = detail.get("value") or ""
     if detail.get("type") == "text/plain":
         return sanitize.clean_html(sanitize.text_to_html(value), None)
-    return sanitize.clean_html(value, base)
+    return sanitize.clean_html(value, base, images)
 
 
 def _base(detail: dict, link_or_feed: str, feed_url: str) -> str:
@@ -167,20 +169,20 @@ def _base(detail: dict, link_or_feed: str, feed_url: str) -> str:
     return urljoin(feed_url, explicit) if explicit else link_or_feed
 
 
-def _body(raw: dict, link_or_feed: str, feed_url: str, mode: str) -> str:
+def _body(raw: dict, link_or_feed: str, feed_url: str, mode: str, images: bool) -> str:
     contents = raw.get("content") or []
     content = next((c for c in contents if c.get("type") != "text/plain"), contents[0] if contents else None)
     summary = raw.get("summary_detail")  # absent when feedparser only copied the content into `summary`
     if mode == "full":
         detail = content or summary
-        return _html(detail, _base(detail, link_or_feed, feed_url)) if detail else ""
+        return _html(detail, _base(detail, link_or_feed, feed_url), images) if detail else ""
     if summary:
-        excerpt = _html(summary, _base(summary, link_or_feed, feed_url))
+        excerpt = _html(summary, _base(summary, link_or_feed, feed_url), images)
         text = sanitize.plain_text(excerpt)
         if len(text) <= EXCERPT_LIMIT:
             return excerpt
     elif content:
-        text = sanitize.plain_text(_html(content, _base(content, link_or_feed, feed_url)))
+        text = sanitize.plain_text(_html(content, _base(content, link_or_feed, feed_url), images))
     else:
         return ""
     return sanitize.clean_html(sanitize.text_to_html(sanitize.shorten(text, EXCERPT_LENGTH)), None)

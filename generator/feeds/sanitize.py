@@ -76,12 +76,16 @@ def web_url(url: str) -> str | None:
     return encoded if is_web_url(encoded) else None
 
 
-def clean_html(fragment: str, base: str | None) -> str:
-    """`fragment` cut down to the allow-list; relative URLs resolved against `base` (dropped without one)."""
+def clean_html(fragment: str, base: str | None, images: bool = False) -> str:
+    """`fragment` cut down to the allow-list; relative URLs resolved against `base` (dropped without one).
+
+    Images are dropped unless `images`: each one would make every reader's browser call the member's server
+    (or whatever host the feed names), a third-party request the hub only makes where the feed allows it.
+    """
     relative = ("rewrite_with_base", base) if is_web_url(base) else "deny"
     cleaned = nh3.clean(
         printable(fragment),
-        tags=set(TAGS),
+        tags=set(TAGS) if images else set(TAGS) - {"img"},
         clean_content_tags=set(DROPPED_WITH_CONTENT),
         attributes={tag: set(names) for tag, names in ATTRIBUTES.items()},
         url_schemes=set(URL_SCHEMES),

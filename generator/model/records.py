@@ -333,6 +333,9 @@ class FeedSource(Record):
     content: Literal["excerpt", "full"] = "excerpt"
     tags: list[str] = []
     language: str | None = None
+    # Images stay in imported posts only where the member allows it: each one is a request from every
+    # reader's browser to the member's server (or any host the feed names).
+    images: bool = False
 
 
 class FeedList(Record):

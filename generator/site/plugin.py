@@ -75,7 +75,15 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         code = self.language or settings.default_language
         self.settings, self.languages, self.code = settings, languages, code
         self.plan = plan_language(community, languages, code, self.today or today)
-        self.planned = {urls.src_uri(p.url): p for p in self.plan.pages}
+        self.planned = {}
+        for planned in self.plan.pages:
+            uri = urls.src_uri(planned.url)
+            if uri in self.planned:
+                # The loader refuses items whose URLs collide; this guards against a planner bug silently
+                # dropping a page.
+                raise PluginError(f"two pages planned at /{planned.url}: {self.planned[uri].source or uri} and "
+                                  f"{planned.source or uri}")
+            self.planned[uri] = planned
 
         config.theme["language"] = code
         search = config.plugins.get("material/search") or config.plugins.get("search")
@@ -105,7 +113,9 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
             files.append(File.generated(config, ASSET_URI + asset.name, abs_src_path=str(asset)))
         content_assets = self.settings.content_dir / "assets"
         if content_assets.is_dir():
-            for path in sorted(p for p in content_assets.rglob("*") if p.is_file()):
+            # Links are skipped here too (the loader refuses those that leave assets/): never publish a file
+            # from elsewhere on the machine.
+            for path in sorted(p for p in content_assets.rglob("*") if p.is_file() and not p.is_symlink()):
                 uri = "assets/" + path.relative_to(content_assets).as_posix()
                 files.append(File.generated(config, uri, abs_src_path=str(path)))
         return files
