@@ -50,8 +50,6 @@ class Item(Generic[R]):
     translations: Mapping[str, Version[R]] = field(default_factory=dict)
     course: str | None = None
     order: int = 0
-    # File line of each top-level front matter key, so later checks (references) can point at the line.
-    lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def original(self) -> Version[R]:

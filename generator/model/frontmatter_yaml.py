@@ -9,6 +9,8 @@ field takes. Duplicate keys are errors. Line numbers are recovered only when an 
 
 from __future__ import annotations
 
+import re
+
 import frontmatter
 import yaml
 from frontmatter.default_handlers import YAMLHandler
@@ -247,3 +249,19 @@ def field_line(text: str | yaml.Node | None, loc: tuple, offset: int) -> int:
         else:
             break
     return max(offset + line, 1)
+
+
+TOP_LEVEL_KEY = re.compile(r"^([\"']?)([A-Za-z_][\w-]*)\1\s*:")
+
+
+def key_lines(text: str) -> dict[str, int]:
+    """File lines of the front matter's top-level keys, found cheaply (for problems found after validation)."""
+    stripped = text.lstrip()
+    offset = text[: len(text) - len(stripped)].count("\n") + 1
+    lines: dict[str, int] = {}
+    for number, line in enumerate(stripped.split("\n")[1:], start=offset + 1):
+        if line.startswith("---"):
+            break
+        if match := TOP_LEVEL_KEY.match(line):
+            lines.setdefault(match.group(2), number)
+    return lines

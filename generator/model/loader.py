@@ -81,22 +81,9 @@ class Parsed:
     source: Source
     record: Record
     body: str
-    lines: dict[str, int]
 
 
-TOP_LEVEL_KEY = re.compile(r"^([\"']?)([A-Za-z_][\w-]*)\1\s*:")
 SAFE_FIELD = re.compile(r"[\w.()-]{1,100}")
-
-
-def key_lines(text: str, offset: int) -> dict[str, int]:
-    """Lines of top-level keys, found cheaply; a full YAML compose is kept for the error path."""
-    lines: dict[str, int] = {}
-    for number, line in enumerate(text.lstrip().split("\n")[1:], start=offset + 1):
-        if line.startswith("---"):
-            break
-        if match := TOP_LEVEL_KEY.match(line):
-            lines.setdefault(match.group(2), number)
-    return lines
 
 
 def _split_name(name: str) -> tuple[str, str | None]:
@@ -375,7 +362,7 @@ def read_source(path: Path, source: Source, problems: Problems) -> Parsed | None
         return None
     if not body.strip() and source.kind in {"post", "page", "lesson"} and not source.lang:
         problems.warning(source.rel, "(body)", "the text is empty")
-    return Parsed(source, record, body, key_lines(text, offset))
+    return Parsed(source, record, body)
 
 
 def _key(slug: str) -> str:
@@ -430,12 +417,12 @@ def assemble(
                 problems.error(t.source.rel, "(file name)", f"translates into {tlang!r}, the language of the "
                                                             f"original; edit {p.source.rel} instead")
                 continue
-            update = {k: v for k, v in t.record.model_dump(exclude_unset=True).items() if v is not None}
-            record = p.record.model_copy(update={k: getattr(t.record, k) for k in update})
+            update = {k: v for k in t.record.model_fields_set if (v := getattr(t.record, k)) is not None}
+            record = p.record.model_copy(update=update)
             versions[tlang] = Version(record, t.body if t.body.strip() else p.body, tlang, t.source.rel)
         items[p.source.kind].append(Item(
             kind=p.source.kind, slug=p.source.slug, path=p.source.rel, lang=lang, record=p.record, body=p.body,
-            translations=versions, course=p.source.course, order=p.source.order, lines=p.lines,
+            translations=versions, course=p.source.course, order=p.source.order,
         ))
     originals_found = {_identity(s) for s in sources if not s.lang}
     for key, orphans in translations.items():

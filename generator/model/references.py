@@ -7,22 +7,25 @@ from typing import TYPE_CHECKING
 
 from babel import Locale, UnknownLocaleError
 
+from generator.model import frontmatter_yaml
+
 if TYPE_CHECKING:
     from generator.model.community import Community, Item
     from generator.problems import Problems
 
 
-def _line(item: Item, field: str) -> int:
+def _line(community: Community, item: Item, field: str) -> int:
     """The line of `field` in the item's file; the top of the file when it cannot be found cheaply (a key written
-    in an unusual way). Always a number: problems of one file are sorted by line."""
-    return item.lines.get(field, 1)
+    in an unusual way). The file is read again only here, on the error path, so loading stays fast."""
+    text = (community.settings.root / item.path).read_text(encoding="utf-8", errors="replace")
+    return frontmatter_yaml.key_lines(text).get(field, 1)
 
 
 def _members(item: Item, field: str, handles: Iterable[str], community: Community, problems: Problems) -> None:
     for handle in handles:
         if handle not in community.members:
             problems.error(item.path, field, f"unknown member {handle!r}: expected a file "
-                                             f"content/members/{handle}.md", _line(item, field))
+                                             f"content/members/{handle}.md", _line(community, item, field))
 
 
 def _language(code: str) -> bool:
@@ -39,13 +42,13 @@ def check_references(community: Community, problems: Problems) -> None:
         for code in member.record.languages:
             if not _language(code):
                 problems.error(member.path, "languages", f"unknown language code {code!r}",
-                               _line(member, "languages"))
+                               _line(community, member, "languages"))
     for post in community.posts:
         _members(post, "author", [post.record.author], community, problems)
         if post.lang not in settings.languages:
             problems.error(post.path, "language", f"language {post.lang!r} is not configured; "
                                                   f"languages: {', '.join(settings.languages)}",
-                           _line(post, "language"))
+                           _line(community, post, "language"))
     for spotlight in community.spotlights:
         handle = spotlight.record.member
         _members(spotlight, "member", [handle], community, problems)
@@ -53,11 +56,11 @@ def check_references(community: Community, problems: Problems) -> None:
         if member and not (member.record.public and member.record.spotlight_consent):
             problems.error(spotlight.path, "member", f"{handle!r} has not agreed to a spotlight: the member file "
                                                      "needs public: true and spotlight_consent: true",
-                           _line(spotlight, "member"))
+                           _line(community, spotlight, "member"))
         expected = f"{spotlight.record.month}-{handle}"
         if spotlight.slug != expected:
             problems.error(spotlight.path, "(file name)", f"expected the file to be named {expected}.md, after its "
-                                                          "month and member", _line(spotlight, "member"))
+                                                          "month and member", _line(community, spotlight, "member"))
     for story in community.stories:
         _members(story, "members", story.record.members, community, problems)
     for event in community.events:
@@ -69,7 +72,7 @@ def check_references(community: Community, problems: Problems) -> None:
             if prerequisite == course.slug or prerequisite not in community.courses:
                 problems.error(course.path, "prerequisites", f"unknown course {prerequisite!r}: expected a folder "
                                                              f"content/academy/{prerequisite}/ with an index.md",
-                               _line(course, "prerequisites"))
+                               _line(community, course, "prerequisites"))
     for course_slug, lessons in community.lessons.items():
         if course_slug not in community.courses:
             for lesson in lessons:
@@ -80,7 +83,7 @@ def check_references(community: Community, problems: Problems) -> None:
         number = issue.record.number
         if number in numbers:
             problems.error(issue.path, "number", f"issue number {number} is also used by {numbers[number]}",
-                           _line(issue, "number"))
+                           _line(community, issue, "number"))
         numbers.setdefault(number, issue.path)
     feeds_path = f"{settings.options.content_dir}/feeds.yml"
     seen_urls: set[str] = set()
