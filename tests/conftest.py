@@ -37,6 +37,21 @@ def run_agora(*args: str | os.PathLike, cwd: Path = ROOT, env: dict | None = Non
     return Result(done.returncode, done.stdout, done.stderr)
 
 
+def minimal_community(tmp_path: Path, files: dict[str, str | bytes | None]) -> Path:
+    """The minimal valid community (tests/fixtures/minimal) at `tmp_path/c`, with `files` written over it
+    (None deletes one)."""
+    root = tmp_path / "c"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "minimal", root)
+    for rel, content in files.items():
+        path = root / rel
+        if content is None:
+            path.unlink()
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    return root
+
+
 def copy_demo(target: Path) -> Path:
     """A writable copy of the shipped demo community (content, settings, catalogs)."""
     target.mkdir(parents=True, exist_ok=True)

@@ -3,29 +3,18 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_agora
+from conftest import ROOT, minimal_community, run_agora
 
 MINIMAL = ROOT / "tests" / "fixtures" / "minimal"
 LINE = re.compile(r"^(?P<path>[^:]+):(?:(?P<line>\d+):)? (?P<field>[^:]+): (?P<message>.+)$")
 
 
 def community(tmp_path: Path, files: dict[str, str | bytes | None]) -> Path:
-    """The minimal valid community with `files` written over it (None deletes)."""
-    root = tmp_path / "c"
-    shutil.copytree(MINIMAL, root)
-    for rel, content in files.items():
-        path = root / rel
-        if content is None:
-            path.unlink()
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content if isinstance(content, bytes) else content.encode())
-    return root
+    return minimal_community(tmp_path, files)
 
 
 def problems(root: Path) -> tuple[int, list[dict]]:

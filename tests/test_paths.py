@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_agora
+from conftest import ROOT, minimal_community, run_agora
 
 MINIMAL = ROOT / "tests" / "fixtures" / "minimal"
 LINE = re.compile(r"^(?P<path>.+?)(?::(?P<line>\d+))?: (?P<field>[^:\s][^:]*): (?P<message>.+)$")
@@ -138,18 +138,10 @@ CASES: dict[str, tuple[dict[str, str | bytes | None], dict[str, str], list[tuple
 
 
 def community(tmp_path: Path, files: dict[str, str | bytes | None], links: dict[str, str]) -> Path:
-    root = tmp_path / "c"
-    shutil.copytree(MINIMAL, root)
+    root = minimal_community(tmp_path, files)
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "secret.md").write_text(SECRET)
-    for rel, content in files.items():
-        path = root / rel
-        if content is None:
-            path.unlink()
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content if isinstance(content, bytes) else content.encode())
     for rel, target in links.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).symlink_to(target.replace("<outside>", str(outside)))
