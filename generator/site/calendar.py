@@ -7,6 +7,7 @@ twice; DTSTAMP is the build's reference time, never the wall clock, so the same 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import zoneinfo
 from collections.abc import Iterable
 from urllib.parse import urlsplit
@@ -61,7 +62,15 @@ def calendar(events: Iterable[tuple[Item[EventRecord], str, str | None, str]], s
         last = max(last_end(item.record) for item, *_ in events).date()
         # Added here, not by `add_missing_timezones`: it walks a set, so the order would change between runs.
         for position, tzid in enumerate(sorted(cal.get_missing_tzids())):
-            cal.subcomponents.insert(position, Timezone.from_tzid(
-                tzid, first_date=first.replace(month=1, day=1),
-                last_date=last.replace(year=last.year + 1, month=1, day=1)))
+            cal.subcomponents.insert(position, _timezone(tzid, first.year, last.year + 1))
     return cal.to_ical()
+
+
+@functools.cache
+def _timezone(tzid: str, first_year: int, end_year: int) -> Timezone:
+    """A VTIMEZONE with the rules from `first_year` up to `end_year`.
+
+    Cached because walking a zone's transitions is the slowest part of a calendar and every language's events
+    share the same few zones; callers only serialize it, never change it.
+    """
+    return Timezone.from_tzid(tzid, first_date=dt.date(first_year, 1, 1), last_date=dt.date(end_year, 1, 1))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import posixpath
 from dataclasses import dataclass, field
 
 
@@ -40,13 +39,22 @@ class PlannedFile:
 def relative(target: str, base: str) -> str:
     """Link from the page at directory URL `base` to `target`; both are paths from the site root.
 
-    Relative links keep the site working under any base path (GitHub Pages project sites, file previews).
+    Relative links keep the site working under any base path (GitHub Pages project sites, file previews). Both
+    paths are clean (no `.` or `..` parts), so the link is string work: `posixpath.relpath` would consult the
+    working directory on each of the thousands of links a language has.
     """
     if target == base:
         return "./"
     is_dir = target == "" or target.endswith("/")
-    rel = posixpath.relpath(target.rstrip("/") or ".", base.rstrip("/") or ".")
-    if rel == ".":
+    to = [part for part in target.split("/") if part]
+    here = [part for part in base.split("/") if part]
+    common = 0
+    for a, b in zip(to, here):
+        if a != b:
+            break
+        common += 1
+    rel = "/".join([".."] * (len(here) - common) + to[common:])
+    if not rel:
         return "./"
     return rel + "/" if is_dir else rel
 
