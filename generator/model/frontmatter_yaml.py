@@ -21,6 +21,7 @@ MAX_DEPTH = 40
 MAX_VALUES = 100_000  # after expanding aliases; a hand-written front matter has a few dozen
 MAX_NUMBER = 10**15
 MERGE_TAG = "tag:yaml.org,2002:merge"
+STR_TAG = "tag:yaml.org,2002:str"
 # What a YAML constructor raises on a value it cannot convert (`!!int abc`, `!!bool maybe`, a 5,000-digit number).
 CONSTRUCTOR_ERRORS = (ValueError, KeyError, TypeError, AttributeError, OverflowError, IndexError)
 
@@ -66,7 +67,17 @@ class _Strict:
         return mapping
 
 
-class _Loader(_Strict, yaml.CSafeLoader):
+class _PlainText:
+    """Most front matter values are text: build those without the bookkeeping that aliases and recursive
+    structures need (a text value has neither), the largest cost of loading a community."""
+
+    def construct_object(self, node, deep=False):
+        if node.tag == STR_TAG and type(node) is yaml.ScalarNode:
+            return node.value
+        return super().construct_object(node, deep)
+
+
+class _Loader(_PlainText, _Strict, yaml.CSafeLoader):
     pass
 
 

@@ -133,24 +133,34 @@ def classify(rel: str, parts: tuple[str, ...], problems: Problems) -> Source | N
 def _walk(base: Path) -> Iterator[tuple[str, bool]]:
     """(path relative to `base`, is a link) of every file, hidden ones and `assets/` left out, sorted.
 
-    os.walk with DirEntry types instead of Path.rglob + resolve: on a 20,000-file community this is the
-    difference between 0.1 s and 2 s. Links to folders are reported as links (never followed).
+    os.scandir, whose entries know their type, instead of Path.rglob + resolve or a stat per file: on a
+    20,000-file community this is the difference between 0.05 s and 2 s. Links are reported as links (folders
+    among them never followed); like os.walk, a folder that cannot be listed is passed over.
     """
     found: list[tuple[str, bool]] = []
-    for folder, dirs, files in os.walk(base):
-        rel_folder = os.path.relpath(folder, base)
-        prefix = "" if rel_folder == "." else rel_folder.replace(os.sep, "/") + "/"
-        kept = []
-        for name in dirs:
-            if name.startswith(".") or (not prefix and name == ASSETS_DIR):
+    pending = [("", os.fspath(base))]
+    while pending:
+        prefix, folder = pending.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
                 continue
-            if os.path.islink(os.path.join(folder, name)):
+            try:
+                is_dir = entry.is_dir()
+            except OSError:  # a link that loops
+                is_dir = False
+            if is_dir and not prefix and name == ASSETS_DIR:
+                continue
+            if entry.is_symlink():
                 found.append((prefix + name, True))
-                continue
-            kept.append(name)
-        dirs[:] = kept
-        found.extend((prefix + name, os.path.islink(os.path.join(folder, name)))
-                     for name in files if not name.startswith("."))
+            elif is_dir:
+                pending.append((prefix + name + "/", entry.path))
+            else:
+                found.append((prefix + name, False))
     return iter(sorted(found))
 
 
@@ -191,8 +201,8 @@ def _check_assets(base: Path, base_rel: str, problems: Problems) -> None:
                 problems.error(printable(f"{base_rel}/{path.relative_to(base).as_posix()}"), "(file)", problem)
 
 
-def discover(settings: Settings, problems: Problems) -> list[tuple[Path, Source]]:
-    found: list[tuple[Path, Source]] = []
+def discover(settings: Settings, problems: Problems) -> list[tuple[str | Path, Source]]:
+    found: list[tuple[str | Path, Source]] = []
     roots = [(settings.content_dir, (), "content_dir"), (settings.newsletters_dir, ("newsletters",), "newsletters_dir")]
     root = settings.root.resolve()
     for base, prefix, option in roots:
@@ -206,8 +216,9 @@ def discover(settings: Settings, problems: Problems) -> list[tuple[Path, Source]
         inside = base.resolve()
         if not prefix:
             _check_assets(base, base_rel, problems)
+        base_text = os.fspath(base)
         for rel_path, is_link in _walk(base):
-            path = base / rel_path
+            path = Path(base, rel_path) if is_link else os.path.join(base_text, rel_path)
             rel = printable(f"{base_rel}/{rel_path}")
             rel_parts = tuple(rel_path.split("/"))
             if is_link and (problem := _link_problem(path, inside)):
@@ -221,7 +232,7 @@ def discover(settings: Settings, problems: Problems) -> list[tuple[Path, Source]
     return found
 
 
-def read_text(path: Path, rel: str, problems: Problems) -> str | None:
+def read_text(path: str | Path, rel: str, problems: Problems) -> str | None:
     try:
         # Non-blocking, so that a named pipe among the files cannot stall the run: it is refused below.
         handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
@@ -337,7 +348,7 @@ def _front_matter_problem(exc: frontmatter_yaml.FrontMatterError, rel: str, text
     problems.error(rel, field_name(exc.loc), message, frontmatter_yaml.field_line(text, exc.loc, offset))
 
 
-def read_source(path: Path, source: Source, problems: Problems) -> Parsed | None:
+def read_source(path: str | Path, source: Source, problems: Problems) -> Parsed | None:
     # The name first: a file that cannot be published under its name is not worth reading (and its problems then
     # all concern the file as a whole, without lines).
     for name in filter(None, (source.slug, source.course)):
