@@ -17,6 +17,7 @@ import time
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from pathlib import Path
 
+from generator import stamp
 from generator.cli import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, print_problems, reference_date
 from generator.output import merge_into, replaced_atomically
 from generator.problems import ContentError
@@ -96,6 +97,16 @@ def build(args) -> int:
               file=sys.stderr)
         return EXIT_USAGE
     default = settings.default_language
+    outputs = [out, letters] if letters else [out]
+    inputs_read = [root / "mkdocs.yml", settings.content_dir, settings.newsletters_dir, settings.locales_dir,
+                   *(root / folder for folder in settings.mkdocs_dirs)]
+    build_print = stamp.fingerprint(inputs_read, {
+        "languages": codes, "today": today.isoformat(), "strict": args.strict, "outputs": outputs,
+        "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH")})
+    if not getattr(args, "force", False) and stamp.unchanged(root, build_print, outputs):
+        print(f"nothing changed since the last build of {out}: skipped (--force builds anyway)", file=sys.stderr)
+        return EXIT_OK
+    stamp.forget(root)
     started = time.perf_counter()
     print(f"building {len(codes)} languages with {jobs} parallel jobs (reference date {today})", file=sys.stderr)
     try:
@@ -131,6 +142,7 @@ def build(args) -> int:
         reason = str(exc) if isinstance(exc, PageError) else f"{type(exc).__name__}: {exc}"
         print(f"build failed: {reason}\nthe previous {kept} unchanged", file=sys.stderr)
         return EXIT_ERRORS
+    stamp.record(root, build_print, outputs)
     print(f"built {out} in {time.perf_counter() - started:.1f}s", file=sys.stderr)
     if letters:
         print(f"newsletters in {letters}", file=sys.stderr)

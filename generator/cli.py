@@ -54,6 +54,8 @@ def parser() -> argparse.ArgumentParser:
     build = sub.add_parser("build", parents=[common, dated, langs], help="build the site and newsletter issues")
     build.add_argument("--out", type=Path, help="output folder (default: site/)")
     build.add_argument("--jobs", type=_positive, help="parallel language builds (default: CPUs)")
+    build.add_argument("--force", action="store_true",
+                       help="build even when nothing changed since the last build of the same output")
     serve = sub.add_parser("serve", parents=[common, dated], help="preview the default language with live reload")
     serve.add_argument("--addr", default="127.0.0.1:8000", help="address to serve on")
     fetch = sub.add_parser("fetch", parents=[common], help="import new posts from members' feeds")

@@ -113,6 +113,8 @@ class Settings:
     site_url: str
     languages: tuple[str, ...]
     options: AgoraConfig
+    # Folders MkDocs itself reads besides Agora's own (docs_dir, a theme's custom_dir), relative to root.
+    mkdocs_dirs: tuple[str, ...] = ()
 
     @property
     def default_language(self) -> str:
@@ -207,10 +209,14 @@ def load_settings(root: Path, problems: Problems | None = None) -> Settings:
     config = validate_options(options, problems)
     if problems.errors:
         raise ContentError(problems.errors)
+    theme = raw.get("theme") if isinstance(raw.get("theme"), dict) else {}
+    mkdocs_dirs = tuple(str(folder) for folder in (raw.get("docs_dir") or "docs", theme.get("custom_dir"))
+                        if isinstance(folder, str))
     return Settings(
         root=root,
         site_name=str(raw.get("site_name") or "Community"),
         site_url=site_url.rstrip("/") + "/",
         languages=tuple(config.languages),
         options=config,
+        mkdocs_dirs=mkdocs_dirs,
     )

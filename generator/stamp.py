@@ -1,0 +1,105 @@
+"""Skipping a build that would write exactly what is already there.
+
+After a successful build, `agora build` records two things in `.cache/agora/build.json` (which git ignores):
+a fingerprint of everything the output depends on — the repository's inputs, Agora's own code, templates and
+catalogs, the installed packages and the build's options — and a listing (path, size, modification time) of the
+output folders as they were written. A later build whose fingerprint matches, with output folders that nobody
+has touched since, has nothing to do. `--force` ignores the record; a clean checkout (CI) has none, so CI always
+builds. The record is an optimisation, never a source of truth: when it cannot be read or written, Agora builds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from importlib import metadata
+from pathlib import Path
+
+import generator
+
+RECORD = Path(".cache") / "agora" / "build.json"
+# Never inputs: caches and the files Python writes next to the code.
+SKIPPED_DIRS = frozenset({"__pycache__", ".git", ".cache"})
+
+
+def _files(folder: Path) -> Iterator[Path]:
+    """Every regular file under `folder` in a stable order (a single file yields itself)."""
+    if folder.is_file():
+        yield folder
+        return
+    for current, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
+        for name in sorted(files):
+            if not name.endswith(".pyc"):
+                yield Path(current, name)
+
+
+def _packages() -> list[str]:
+    """Every installed distribution and its version: a new MkDocs, Material or Babel can change the output."""
+    found = {f"{dist.metadata['Name']}=={dist.version}".lower() for dist in metadata.distributions()
+             if dist.metadata["Name"]}
+    return sorted(found)
+
+
+def fingerprint(inputs: Iterable[Path], options: dict) -> str:
+    """A digest of the input files' names and bytes, Agora's own files, the packages and `options`."""
+    digest = hashlib.sha256()
+    digest.update(json.dumps({"options": options, "python": sys.version, "packages": _packages()},
+                             sort_keys=True, default=str).encode())
+    for folder in [Path(generator.__file__).parent, *inputs]:
+        for path in _files(folder):
+            digest.update(b"\0" + os.fsencode(path) + b"\0")
+            try:
+                digest.update(path.read_bytes())
+            except OSError:
+                digest.update(b"<unreadable>")
+    return digest.hexdigest()
+
+
+def listing(folder: Path) -> str:
+    """A digest of what `folder` holds: every file's path, size and modification time."""
+    digest = hashlib.sha256()
+    for path in _files(folder):
+        stat = path.lstat()
+        digest.update(f"{path.relative_to(folder).as_posix()}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def _outputs(folders: Iterable[Path]) -> dict[str, str | None]:
+    return {str(folder): listing(folder) if folder.is_dir() else None for folder in folders}
+
+
+def unchanged(root: Path, print_: str, folders: Iterable[Path]) -> bool:
+    """True when the last build recorded at `root` had this fingerprint and its output folders are intact."""
+    try:
+        recorded = json.loads((root / RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if not isinstance(recorded, dict) or recorded.get("fingerprint") != print_:
+        return False
+    outputs = _outputs(folders)
+    return None not in outputs.values() and recorded.get("outputs") == outputs
+
+
+def record(root: Path, print_: str, folders: Iterable[Path]) -> None:
+    """Remember this build; failing to is harmless (the next build simply runs)."""
+    path = root / RECORD
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        staging = path.with_suffix(".tmp")
+        staging.write_text(json.dumps({"fingerprint": print_, "outputs": _outputs(folders)}, indent=2,
+                                      sort_keys=True) + "\n", encoding="utf-8")
+        staging.replace(path)
+    except OSError:
+        pass
+
+
+def forget(root: Path) -> None:
+    """Drop the record (before a build starts replacing the outputs it describes)."""
+    try:
+        (root / RECORD).unlink()
+    except OSError:
+        pass
