@@ -200,6 +200,9 @@ def test_language_switcher_leads_to_the_same_post_in_swedish(visit: Visit):
 ], ids=["en", "el"])
 def test_search_finds_a_post(visit: Visit, lang: str, query: str, slug: str, title: str):
     page = visit.open("" if lang == "en" else f"{lang}/")
+    # Material's search worker drops a query that reaches it before the index (fetched after page load) does;
+    # a reader types slower than Playwright, so wait as they would until the index has arrived.
+    page.wait_for_load_state("networkidle")
     box = page.locator("input.md-search__input")
     box.click()
     box.press_sequentially(query)
