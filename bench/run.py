@@ -21,7 +21,7 @@ as wall-clock of subprocesses:
 
 Scheduling. `agora_s` and `rebuild_s` use every CPU and run alone. The single-CPU measurements run in two lanes
 at once, one per CPU: `agora_j1_s` then the plain MkDocs builds in one lane, mkdocs-static-i18n in the other.
-Without that, the run takes about 20 minutes, most of it mkdocs-static-i18n (7.4 minutes alone at N = 2,000: it
+Without that, the run takes about 20 minutes, most of it mkdocs-static-i18n (5.7 to 7.4 minutes at N = 2,000: it
 grows faster than linearly). The cost: a process sharing the machine with another runs 4-10 % slower than alone
 (measured with two plain MkDocs builds of N = 2,000 languages, alone and together). `ratio_vs_mkdocs` compares
 two runs with the same neighbour, so it is like for like; `static_i18n_s` is that much slower than alone, so
