@@ -20,7 +20,8 @@ as wall-clock of subprocesses:
   `page.<lang>.md`: the plugin's `fallback_to_default` builds the original there, as a user would rely on.
 
 Scheduling. `agora_s` and `rebuild_s` use every CPU and run alone. The single-CPU measurements run in two lanes
-at once, one per CPU: `agora_j1_s` then the plain MkDocs builds in one lane, mkdocs-static-i18n in the other.
+at once, one per CPU: the plain MkDocs builds with `agora_j1_s` in their middle in one lane, mkdocs-static-i18n
+in the other, then untimed plain builds until the first lane ends, so both lanes always have a neighbour.
 Without that, the run takes about 20 minutes, most of it mkdocs-static-i18n (5.7 to 7.4 minutes at N = 2,000: it
 grows faster than linearly). The cost: a process sharing the machine with another runs 4-10 % slower than alone
 (measured with two plain MkDocs builds of N = 2,000 languages, alone and together). `ratio_vs_mkdocs` compares
