@@ -19,6 +19,7 @@ from pathlib import Path
 
 from generator import stamp
 from generator.cli import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, print_problems, reference_date
+from generator.config import CONFIG_FILE, Settings, load_settings
 from generator.output import merge_into, replaced_atomically
 from generator.problems import ContentError
 
@@ -55,18 +56,35 @@ class PageError(Exception):
     """A page failed to render; the message names its content file."""
 
 
-def build(args) -> int:
-    from generator.site import plugin as site_plugin
+def _stopped(problems) -> int:
+    print_problems(problems)
+    count = len(problems)
+    print(f"build stopped: {count} error{'s' * (count != 1)}; nothing was written", file=sys.stderr)
+    return EXIT_ERRORS
 
+
+def _output_clash(settings: Settings, out: Path, letters: Path | None) -> str | None:
+    """Why the output folders may not be written, if they may not: each is replaced as a whole."""
+    root = settings.root
+    inputs = [root, *(folder.resolve() for folder in settings.input_dirs)]
+    for target in filter(None, (out, letters)):
+        # It must neither hold the repository nor sit in its inputs.
+        clash = next((folder for folder in inputs if folder.is_relative_to(target)
+                      or (folder != root and target.is_relative_to(folder))), None)
+        if clash:
+            return f"refusing to write to {target}: it would replace or sit inside {clash}"
+    if letters and (letters.is_relative_to(out) or out.is_relative_to(letters)):
+        # One inside the other would be swapped away with it.
+        return f"the site ({out}) and newsletter.out_dir ({letters}) must not contain each other"
+    return None
+
+
+def build(args) -> int:
     root = args.root.resolve()
     try:
-        settings, community, languages, default_today = site_plugin.load(root, None)
+        settings = load_settings(root)
     except ContentError as exc:
-        print_problems(exc.problems)
-        count = len(exc.problems)
-        print(f"build stopped: {count} error{'s' * (count != 1)}; nothing was written", file=sys.stderr)
-        return EXIT_ERRORS
-    today = reference_date(args.today, community.newest_date)
+        return _stopped(exc.problems)
     codes = args.lang or list(settings.languages)
     unknown = sorted(set(codes) - set(settings.languages))
     if unknown:
@@ -74,39 +92,33 @@ def build(args) -> int:
               f"{', '.join(settings.languages)}", file=sys.stderr)
         return EXIT_USAGE
     codes = [c for c in settings.languages if c in codes]
-    # MkDocs dates its sitemap from SOURCE_DATE_EPOCH; pin it to the reference date so output is reproducible.
-    os.environ.setdefault("SOURCE_DATE_EPOCH", str(_epoch(today)))
-    site_plugin.PRELOADED = (settings, community, languages, today)
     out = (args.out or root / "site").resolve()
-    jobs = min(args.jobs or os.cpu_count() or 1, len(codes))
-    rendered = getattr(args, "newsletters", True)
-    letters = (root / settings.options.newsletter.out_dir).resolve() if rendered else None
-    inputs = [root, settings.content_dir.resolve(), settings.newsletters_dir.resolve(),
-              settings.locales_dir.resolve()]
-    for target in filter(None, (out, letters)):
-        # The output folder is replaced as a whole: it must neither hold the repository nor sit in its inputs.
-        clash = next((folder for folder in inputs if folder.is_relative_to(target)
-                      or (folder != root and target.is_relative_to(folder))), None)
-        if clash:
-            print(f"agora build: refusing to write to {target}: it would replace or sit inside {clash}",
-                  file=sys.stderr)
-            return EXIT_USAGE
-    if letters and (letters.is_relative_to(out) or out.is_relative_to(letters)):
-        # Each folder is replaced as a whole; one inside the other would be swapped away with it.
-        print(f"agora build: the site ({out}) and newsletter.out_dir ({letters}) must not contain each other",
-              file=sys.stderr)
+    letters = (root / settings.options.newsletter.out_dir).resolve() if getattr(args, "newsletters", True) else None
+    if clash := _output_clash(settings, out, letters):
+        print(f"agora build: {clash}", file=sys.stderr)
         return EXIT_USAGE
-    default = settings.default_language
     outputs = [out, letters] if letters else [out]
-    inputs_read = [root / "mkdocs.yml", settings.content_dir, settings.newsletters_dir, settings.locales_dir,
-                   *(root / folder for folder in settings.mkdocs_dirs)]
-    build_print = stamp.fingerprint(inputs_read, {
-        "languages": codes, "today": today.isoformat(), "strict": args.strict, "outputs": outputs,
+    # Before loading the community: with the same inputs and the same explicit reference date (or none, which
+    # then comes from the same content), the build would write what is already there.
+    build_print = stamp.fingerprint([root / CONFIG_FILE, *settings.input_dirs], {
+        "languages": codes, "today": args.today, "strict": args.strict, "outputs": outputs,
         "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH")})
     if not getattr(args, "force", False) and stamp.unchanged(root, build_print, outputs):
         print(f"nothing changed since the last build of {out}: skipped (--force builds anyway)", file=sys.stderr)
         return EXIT_OK
+    from generator.site import plugin as site_plugin  # MkDocs and Material: not needed for a skipped build
+
+    try:
+        settings, community, languages, _ = site_plugin.load(root, None, settings)
+    except ContentError as exc:
+        return _stopped(exc.problems)  # the outputs, and the record of them, stay as they were
     stamp.forget(root)
+    today = reference_date(args.today, community.newest_date)
+    # MkDocs dates its sitemap from SOURCE_DATE_EPOCH; pin it to the reference date so output is reproducible.
+    os.environ.setdefault("SOURCE_DATE_EPOCH", str(_epoch(today)))
+    site_plugin.PRELOADED = (settings, community, languages, today)
+    jobs = min(args.jobs or os.cpu_count() or 1, len(codes))
+    default = settings.default_language
     started = time.perf_counter()
     print(f"building {len(codes)} languages with {jobs} parallel jobs (reference date {today})", file=sys.stderr)
     try:

@@ -132,6 +132,13 @@ class Settings:
     def locales_dir(self) -> Path:
         return self.root / self.options.locales_dir
 
+    @property
+    def input_dirs(self) -> tuple[Path, ...]:
+        """Every folder a build reads (besides mkdocs.yml): Agora's content, notes and catalogs, and MkDocs'
+        own folders."""
+        return (self.content_dir, self.newsletters_dir, self.locales_dir,
+                *(self.root / folder for folder in self.mkdocs_dirs))
+
 
 def plugin_options(raw: dict) -> dict | None:
     """The `agora` entry of `plugins:`, which MkDocs allows as a list of names/dicts or as a dict."""

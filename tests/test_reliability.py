@@ -170,7 +170,7 @@ def test_private_members_contributions_are_shown_without_a_name(private_build: P
     assert not (private_build / "site" / "members" / "hana-verborgen").exists()
 
 
-@pytest.mark.parametrize("out", [".", "..", "content", "content/posts", "locales"])
+@pytest.mark.parametrize("out", [".", "..", "content", "content/posts", "locales", "docs"])
 def test_build_refuses_an_output_folder_that_would_replace_its_inputs(tmp_path: Path, out: str):
     root = copy_demo(tmp_path / "c")
     before = tree_hashes(tmp_path)

@@ -36,11 +36,13 @@ ASSET_URI = "assets/agora/"
 PRELOADED: tuple[Settings, Community, dict[str, Language], dt.date] | None = None
 
 
-def load(root: Path, today: dt.date | None) -> tuple[Settings, Community, dict[str, Language], dt.date]:
+def load(root: Path, today: dt.date | None, settings: Settings | None = None,
+         ) -> tuple[Settings, Community, dict[str, Language], dt.date]:
+    """Everything a build needs; `settings`, when the caller has read them already."""
     from generator.cli import reference_date
 
     problems = Problems()
-    settings = load_settings(root, problems)
+    settings = settings or load_settings(root, problems)
     community, found = load_community(settings)
     problems.extend(found)
     languages = load_languages(settings.languages, settings.locales_dir, root, problems)
