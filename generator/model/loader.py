@@ -209,11 +209,11 @@ def discover(settings: Settings, problems: Problems) -> list[tuple[str | Path, S
         if not base.is_dir():
             continue
         base_rel = base.relative_to(settings.root).as_posix() if base.is_relative_to(settings.root) else ".."
-        if ".." in base_rel.split("/") or not base.resolve().is_relative_to(root):
+        inside = base.resolve()
+        if ".." in base_rel.split("/") or not inside.is_relative_to(root):
             problems.error("mkdocs.yml", f"plugins.agora.{option}", f"expected a folder inside the repository, got "
                                                                      f"{show(getattr(settings.options, option))}")
             continue
-        inside = base.resolve()
         if not prefix:
             _check_assets(base, base_rel, problems)
         base_text = os.fspath(base)

@@ -23,9 +23,7 @@ class Entry:
 
 
 def _stamp(value: dt.date | dt.datetime) -> str:
-    if not isinstance(value, dt.datetime):
-        value = dt.datetime.combine(value, dt.time(), dt.UTC)
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return date_time(value).astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def feed(*, id: str, title: str, self_url: str, site_url: str, lang: str, entries: list[Entry],
@@ -65,6 +63,7 @@ def feed(*, id: str, title: str, self_url: str, site_url: str, lang: str, entrie
 
 
 def date_time(value: dt.date | dt.datetime) -> dt.datetime:
+    """A date as the start of its day in UTC; a date with time as it is."""
     if isinstance(value, dt.datetime):
         return value
     return dt.datetime.combine(value, dt.time(), dt.UTC)
