@@ -39,6 +39,11 @@ def test_an_unchanged_build_is_skipped_and_every_change_builds_again(tmp_path: P
                for path in site.rglob("index.html"))
     assert SKIPPED in build(root).stderr
 
+    # A file in MkDocs' own docs/ folder (published as it is).
+    (root / "docs" / "robots.txt").write_text("User-agent: *\n", encoding="utf-8")
+    assert SKIPPED not in build(root).stderr
+    assert (site / "robots.txt").read_text(encoding="utf-8") == "User-agent: *\n"
+
     # A file removed from the output by hand.
     (site / "index.html").unlink()
     assert SKIPPED not in build(root).stderr
