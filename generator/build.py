@@ -1,8 +1,15 @@
 """`agora build`: validate, then one MkDocs + Material build per language in parallel, then swap `site/` in.
 
-The parent process loads and validates the community once; forked workers inherit it (see
-`site.plugin.PRELOADED`) and each runs a real MkDocs build for one language into its own folder. The default
-language's tree becomes the site root and the others move under `<lang>/`.
+The parent process loads and validates the community once; forked workers inherit it and each runs a real MkDocs
+build for one language into its own folder. The default language's tree becomes the site root and the others
+move under `<lang>/`.
+
+Incremental: every page's HTML is kept in the page cache (`generator/site/cache.py`) under a key that covers all
+it depends on, and a page whose key is unchanged is restored instead of converted and rendered. Every page is
+still placed by MkDocs, so navigation, sitemap and search index are whole, and the output is written to a
+staging folder and swapped in, so a killed build leaves the previous site as it was.
+
+This module and `generator/site/plugin.py` are the only ones that know MkDocs.
 """
 
 from __future__ import annotations
@@ -14,46 +21,91 @@ import multiprocessing
 import os
 import sys
 import time
+import traceback
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from dataclasses import dataclass
 from pathlib import Path
 
 from generator import stamp
-from generator.cli import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, print_problems, reference_date
 from generator.config import CONFIG_FILE, Settings, load_settings
+from generator.inputs import BuildInputs, load_inputs
 from generator.output import merge_into, replaced_atomically
-from generator.problems import ContentError
+from generator.problems import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, ContentError, print_problems
+from generator.progress import Progress, Reporter
 
 log = logging.getLogger("agora")
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """How to build; the defaults are what `agora build` with no options does."""
+
+    out: Path | None = None  # default: <root>/site
+    languages: tuple[str, ...] | None = None  # default: every configured language
+    today: dt.date | None = None  # default: see generator.reference
+    strict: bool = False
+    jobs: int | None = None  # default: one per CPU
+    force: bool = False  # build even when nothing changed, and render every page afresh
+    newsletters: bool = True
+    progress: bool = True  # live progress: redrawn on a terminal, a plain line every few seconds elsewhere
+
+
+@dataclass(frozen=True)
+class LanguageResult:
+    code: str
+    rendered: int
+    reused: int
+    seconds: float
+
+
+class PageError(Exception):
+    """A page failed to convert or render; the message names the page, the phase and the file behind it."""
+
+
+# Set in the parent just before the workers are forked (they inherit it instead of receiving a pickled copy).
+_SHARED: tuple[BuildInputs, str | None, object] | None = None
 
 
 def _epoch(day: dt.date) -> int:
     return int(dt.datetime.combine(day, dt.time(), dt.UTC).timestamp())
 
 
-def build_language(root: Path, code: str, site_dir: Path, today: dt.date, strict: bool) -> tuple[str, int, float]:
-    """Run MkDocs for one language; returns (language, pages, seconds)."""
+def build_language(root: Path, code: str, site_dir: Path, strict: bool, reuse: bool) -> LanguageResult:
+    """Run MkDocs for one language into `site_dir` (in a forked worker)."""
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
 
+    from generator.site.cache import PageCache
+
+    inputs, context_key, queue = _SHARED
     started = time.perf_counter()
     logging.getLogger("mkdocs").setLevel(logging.WARNING)
-    config = load_config(str(root / "mkdocs.yml"), site_dir=str(site_dir), strict=strict)
+    config = load_config(str(root / CONFIG_FILE), site_dir=str(site_dir), strict=strict)
     plugin = config.plugins["agora"]
-    plugin.language, plugin.today = code, today
+    plugin.language, plugin.today, plugin.inputs = code, inputs.today, inputs
+    plugin.cache, plugin.context_key, plugin.reuse = PageCache(root), context_key, reuse
+    if queue is not None:
+        plugin.progress = Reporter(queue, code)
     try:
         mkdocs_build(config)
     except Exception as exc:
-        page = plugin.rendering
-        if page is None or page.source is None:
+        if plugin.current is None:
             raise
-        # Python-Markdown (through html.parser) can fail on odd raw HTML; say which file, not which virtual page.
-        raise PageError(f"{page.source}: (body): cannot be rendered in {code!r} ({type(exc).__name__}: "
-                        f"{exc}); check the raw HTML in the text") from None
-    return code, len(plugin.planned), time.perf_counter() - started
+        raise PageError(_blame(plugin.current, code, exc)) from None
+    return LanguageResult(code, plugin.rendered, plugin.reused, time.perf_counter() - started)
 
 
-class PageError(Exception):
-    """A page failed to render; the message names its content file."""
+def _blame(current, code: str, exc: Exception) -> str:
+    """Name the page, the phase and the file behind a failure (MkDocs' own message names a virtual file)."""
+    phase, planned = current
+    page = f"/{planned.url}" + (f" ({planned.source})" if planned.source else "")
+    if phase == "markdown":
+        # Python-Markdown (through html.parser) can fail on odd raw HTML.
+        return (f"{planned.source or page}: (body): cannot be rendered in {code!r} ({type(exc).__name__}: {exc}); "
+                "check the raw HTML in the text")
+    frames = [frame for frame in traceback.extract_tb(exc.__traceback__) if frame.filename.endswith(".html")]
+    where = f"{frames[-1].filename}:{frames[-1].lineno}: " if frames else ""
+    return f"{where}template error while rendering page {page} in {code!r}: {type(exc).__name__}: {exc}"
 
 
 def _stopped(problems) -> int:
@@ -79,21 +131,22 @@ def _output_clash(settings: Settings, out: Path, letters: Path | None) -> str | 
     return None
 
 
-def build(args) -> int:
-    root = args.root.resolve()
+def build(root: Path, options: BuildOptions = BuildOptions()) -> int:
+    """Build the site (and the newsletter issues) of the repository at `root`; returns an exit status."""
+    root = root.resolve()
     try:
         settings = load_settings(root)
     except ContentError as exc:
         return _stopped(exc.problems)
-    codes = args.lang or list(settings.languages)
+    codes = options.languages or settings.languages
     unknown = sorted(set(codes) - set(settings.languages))
     if unknown:
         print(f"agora build: --lang {', '.join(unknown)} is not configured; languages: "
               f"{', '.join(settings.languages)}", file=sys.stderr)
         return EXIT_USAGE
     codes = [c for c in settings.languages if c in codes]
-    out = (args.out or root / "site").resolve()
-    letters = (root / settings.options.newsletter.out_dir).resolve() if getattr(args, "newsletters", True) else None
+    out = (options.out or root / "site").resolve()
+    letters = (root / settings.options.newsletter.out_dir).resolve() if options.newsletters else None
     if clash := _output_clash(settings, out, letters):
         print(f"agora build: {clash}", file=sys.stderr)
         return EXIT_USAGE
@@ -101,47 +154,54 @@ def build(args) -> int:
     # Before loading the community: with the same inputs and the same explicit reference date (or none, which
     # then comes from the same content), the build would write what is already there.
     build_print = stamp.fingerprint([root / CONFIG_FILE, *settings.input_dirs], {
-        "languages": codes, "today": args.today, "strict": args.strict, "outputs": outputs,
+        "languages": codes, "today": options.today, "strict": options.strict, "outputs": outputs,
         "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH")})
-    if not getattr(args, "force", False) and stamp.unchanged(root, build_print, outputs):
+    if not options.force and stamp.unchanged(root, build_print, outputs):
         print(f"nothing changed since the last build of {out}: skipped (--force builds anyway)", file=sys.stderr)
         return EXIT_OK
-    from generator.site import plugin as site_plugin  # MkDocs and Material: not needed for a skipped build
-
     try:
-        settings, community, languages, _ = site_plugin.load(root, None, settings)
+        inputs = load_inputs(root, options.today, settings)
     except ContentError as exc:
         return _stopped(exc.problems)  # the outputs, and the record of them, stay as they were
     stamp.forget(root)
-    today = reference_date(args.today, community.newest_date)
-    # MkDocs dates its sitemap from SOURCE_DATE_EPOCH; pin it to the reference date so output is reproducible.
-    os.environ.setdefault("SOURCE_DATE_EPOCH", str(_epoch(today)))
-    site_plugin.PRELOADED = (settings, community, languages, today)
-    jobs = min(args.jobs or os.cpu_count() or 1, len(codes))
+    # Everything every page depends on outside the content: settings, theme and overrides, catalogs, code.
+    context_key = stamp.fingerprint([root / CONFIG_FILE, settings.locales_dir,
+                                     *(root / folder for folder in settings.mkdocs_dirs)], {"pages": True})
+    jobs = min(options.jobs or os.cpu_count() or 1, len(codes))
     default = settings.default_language
     started = time.perf_counter()
-    print(f"building {len(codes)} languages with {jobs} parallel jobs (reference date {today})", file=sys.stderr)
+    print(f"building {len(codes)} languages with {jobs} parallel jobs (reference date {inputs.today})",
+          file=sys.stderr)
+    context = multiprocessing.get_context("fork")
+    queue = context.SimpleQueue()
+    global _SHARED
+    _SHARED = (inputs, context_key, queue if options.progress is not False else None)
+    results: dict[str, LanguageResult] = {}
+    # MkDocs dates its sitemap from SOURCE_DATE_EPOCH; pin it to the reference date so output is reproducible
+    # (for this build only: `agora serve` builds again in this process, maybe with another reference date).
+    epoch_given = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = epoch_given or str(_epoch(inputs.today))
     try:
         # Both outputs are staged beside their targets and swapped in only when everything has succeeded, so a
-        # failed build leaves the previous site and the previous newsletters as they were.
+        # failed or killed build leaves the previous site and the previous newsletters as they were.
         with (replaced_atomically(letters) if letters else contextlib.nullcontext()) as letters_staging, \
                 replaced_atomically(out) as staging:
             if letters_staging:
                 # First, because it takes a moment and an e-mail over the size limit should stop the build
                 # before the MkDocs builds start.
-                _newsletters(community, languages, codes, letters_staging, args.strict)
+                _newsletters(inputs, codes, letters_staging, options.strict)
             folders = {code: staging / f".lang-{code}" for code in codes}
-            context = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-                futures = [pool.submit(build_language, root, code, folders[code], today, args.strict)
-                           for code in codes]
+            with Progress(codes, queue, interactive=sys.stderr.isatty()), \
+                    ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+                futures = [pool.submit(build_language, root, code, folders[code], options.strict,
+                                       not options.force) for code in codes]
                 done, pending = wait(futures, return_when=FIRST_EXCEPTION)
                 for future in pending:
                     future.cancel()
                 for future in futures:
                     if future.done() and not future.cancelled():
-                        code, pages, seconds = future.result()
-                        print(f"  {code}: {pages} pages in {seconds:.1f}s", file=sys.stderr)
+                        result = future.result()
+                        results[result.code] = result
             for code in codes:
                 if code == default:
                     merge_into(folders[code], staging)
@@ -154,6 +214,14 @@ def build(args) -> int:
         reason = str(exc) if isinstance(exc, PageError) else f"{type(exc).__name__}: {exc}"
         print(f"build failed: {reason}\nthe previous {kept} unchanged", file=sys.stderr)
         return EXIT_ERRORS
+    finally:
+        _SHARED = None
+        if epoch_given is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+    for code in codes:
+        result = results[code]
+        print(f"  {code}: {result.rendered + result.reused} pages ({result.rendered} rendered, "
+              f"{result.reused} reused) in {result.seconds:.1f}s", file=sys.stderr)
     stamp.record(root, build_print, outputs)
     print(f"built {out} in {time.perf_counter() - started:.1f}s", file=sys.stderr)
     if letters:
@@ -161,9 +229,9 @@ def build(args) -> int:
     return EXIT_OK
 
 
-def _newsletters(community, languages, codes, folder: Path, strict: bool) -> None:
+def _newsletters(inputs: BuildInputs, codes: list[str], folder: Path, strict: bool) -> None:
     """Every newsletter issue in every built language, into `folder` (the staged `newsletter.out_dir`)."""
     from generator.newsletter import build_issues
 
-    count = len(build_issues(community, languages, codes, folder, strict))
+    count = len(build_issues(inputs.community, inputs.languages, codes, folder, strict))
     print(f"  newsletters: {count} rendering{'s' * (count != 1)} (issue × language)", file=sys.stderr)

@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from generator.problems import ContentError, Problem, Problems
-
-EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+from generator.problems import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, ContentError, Problems, print_problems
 
 
 def _date(value: str) -> dt.date:
@@ -56,8 +53,10 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--jobs", type=_positive, help="parallel language builds (default: CPUs)")
     build.add_argument("--force", action="store_true",
                        help="build even when nothing changed since the last build of the same output")
-    serve = sub.add_parser("serve", parents=[common, dated], help="preview the default language with live reload")
+    serve = sub.add_parser("serve", parents=[common, dated], help="preview with live reload, rebuilding what changed")
     serve.add_argument("--addr", default="127.0.0.1:8000", help="address to serve on")
+    serve.add_argument("--lang", metavar="L", help="language to preview (default: the default language; "
+                                                    "'all': every language, with the switcher working)")
     fetch = sub.add_parser("fetch", parents=[common], help="import new posts from members' feeds")
     fetch.add_argument("--only", metavar="HANDLE", action="append", help="only this member's feeds")
     fetch.add_argument("--timeout", type=_seconds, default=10.0, help="seconds per request (default 10)")
@@ -65,27 +64,15 @@ def parser() -> argparse.ArgumentParser:
     news = sub.add_parser("newsletter", parents=[common, dated, langs], help="render newsletter issues")
     news.add_argument("ids", nargs="*", metavar="ID", help="issue ids (default: all)")
     news.add_argument("--out", type=Path, help="output folder (default: newsletter.out_dir setting)")
+    assemble = sub.add_parser("assemble", help="merge per-language builds (agora build --lang L --out PART) "
+                                               "into one output folder")
+    assemble.add_argument("parts", nargs="+", type=Path, metavar="PART", help="a per-language build's --out folder")
+    assemble.add_argument("--out", type=Path, required=True, help="the folder to create or replace (e.g. site)")
     init = sub.add_parser("init", help="create a new community repository from the demo")
     init.add_argument("dir", type=Path, help="folder to create (must be empty or absent)")
     return main
 
 
-def print_problems(problems: Sequence[Problem]) -> None:
-    for problem in problems:
-        print(problem, file=sys.stderr)
-
-
-def reference_date(today: dt.date | None, newest: dt.date | None) -> dt.date:
-    """The date that splits upcoming from past: explicit, else SOURCE_DATE_EPOCH, else the newest content.
-
-    Never the wall clock, so a build is reproducible from the repository alone.
-    """
-    if today:
-        return today
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch:
-        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
-    return newest or dt.date(1970, 1, 1)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -105,17 +92,16 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from generator.build import build
+    from generator.build import BuildOptions, build
 
-    return build(args)
+    return build(args.root, BuildOptions(out=args.out, languages=tuple(args.lang) if args.lang else None,
+                                         today=args.today, strict=args.strict, jobs=args.jobs, force=args.force))
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from mkdocs.commands import serve
+    from generator.serve import serve
 
-    config = args.root / "mkdocs.yml"
-    serve.serve(str(config), dev_addr=args.addr, livereload=True)
-    return EXIT_OK
+    return serve(args.root, languages=args.lang, addr=args.addr, today=args.today, strict=args.strict)
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
@@ -136,13 +122,25 @@ def cmd_init(args: argparse.Namespace) -> int:
     return init(args.dir)
 
 
+def cmd_assemble(args: argparse.Namespace) -> int:
+    from generator.output import AssembleError, assemble
+
+    try:
+        count = assemble(args.parts, args.out)
+    except AssembleError as exc:
+        print(f"agora assemble: {exc}", file=sys.stderr)
+        return EXIT_ERRORS
+    print(f"assembled {count} files from {len(args.parts)} parts into {args.out}", file=sys.stderr)
+    return EXIT_OK
+
+
 COMMANDS = {"check": cmd_check, "build": cmd_build, "serve": cmd_serve, "fetch": cmd_fetch,
-            "newsletter": cmd_newsletter, "init": cmd_init}
+            "newsletter": cmd_newsletter, "assemble": cmd_assemble, "init": cmd_init}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    if hasattr(args, "root") and not (args.root / "mkdocs.yml").is_file() and args.command != "init":
+    if hasattr(args, "root") and not (args.root / "mkdocs.yml").is_file():
         print(f"agora: no mkdocs.yml in {args.root.resolve()}: run from the repository root or pass --root",
               file=sys.stderr)
         return EXIT_USAGE

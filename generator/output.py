@@ -44,3 +44,34 @@ def merge_into(source: Path, target: Path) -> None:
     for entry in sorted(source.iterdir()):
         os.rename(entry, target / entry.name)
     source.rmdir()
+
+
+class AssembleError(Exception):
+    """Parts that cannot be put together (a missing part, or two parts with different files at one path)."""
+
+
+def assemble(parts: list[Path], target: Path) -> int:
+    """Merge the output folders of per-language builds into `target`, atomically; returns the number of files.
+
+    Each part is what `agora build --lang L --out PART` wrote: the default language at the root of its part,
+    another language under `<lang>/`, so the parts do not overlap and together are the single build's output.
+    A path present in two parts must hold the same bytes there (nothing is silently overwritten).
+    """
+    sources: dict[str, Path] = {}
+    for part in parts:
+        if not part.is_dir():
+            raise AssembleError(f"{part}: not a folder (expected the --out folder of `agora build --lang L`)")
+        for current, dirs, files in os.walk(part):
+            dirs.sort()
+            for name in sorted(files):
+                path = Path(current, name)
+                rel = path.relative_to(part).as_posix()
+                if rel in sources and sources[rel].read_bytes() != path.read_bytes():
+                    raise AssembleError(f"{rel}: differs between {sources[rel].parent} and {part} "
+                                        "(were the parts built from the same commit and reference date?)")
+                sources.setdefault(rel, path)
+    with replaced_atomically(target) as staging:
+        for rel, path in sorted(sources.items()):
+            (staging / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, staging / rel)
+    return len(sources)

@@ -10,6 +10,7 @@ builds. The record is an optimisation, never a source of truth: when it cannot b
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -44,18 +45,29 @@ def _packages() -> list[str]:
     return sorted(found)
 
 
-def fingerprint(inputs: Iterable[Path], options: dict) -> str:
-    """A digest of the input files' names and bytes, Agora's own files, the packages and `options`."""
-    digest = hashlib.sha256()
-    digest.update(json.dumps({"options": options, "python": sys.version, "packages": _packages()},
-                             sort_keys=True, default=str).encode())
-    for folder in [Path(generator.__file__).parent, *inputs]:
+def _update(digest, folders: Iterable[Path]) -> None:
+    for folder in folders:
         for path in _files(folder):
             digest.update(b"\0" + os.fsencode(path) + b"\0")
             try:
                 digest.update(path.read_bytes())
             except OSError:
                 digest.update(b"<unreadable>")
+
+
+@functools.cache
+def environment() -> str:
+    """A digest of what produces the output besides the repository: Python, the packages, Agora's own files."""
+    digest = hashlib.sha256(json.dumps({"python": sys.version, "packages": _packages()}).encode())
+    _update(digest, [Path(generator.__file__).parent])
+    return digest.hexdigest()
+
+
+def fingerprint(inputs: Iterable[Path], options: dict) -> str:
+    """A digest of the input files' names and bytes, the environment and `options`."""
+    digest = hashlib.sha256(environment().encode())
+    digest.update(json.dumps(options, sort_keys=True, default=str).encode())
+    _update(digest, inputs)
     return digest.hexdigest()
 
 

@@ -22,7 +22,6 @@ from pathlib import Path
 
 import yaml
 
-from generator.cli import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, print_problems
 from generator.config import Settings, load_settings
 from generator.feeds.http import Download, fetch_all, user_agent
 from generator.feeds.importer import plan_feed, scan_posts, write_outcomes
@@ -33,7 +32,7 @@ from generator.model import Community, load_community
 from generator.model.loader import FEEDS_FILE, assemble, classify, load_feeds, read_source
 from generator.model.records import FeedSource
 from generator.model.references import check_references
-from generator.problems import Problem, Problems
+from generator.problems import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, Problem, Problems, print_problems
 
 
 def fetch_command(args: argparse.Namespace) -> int:

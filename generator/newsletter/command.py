@@ -8,14 +8,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from generator.problems import ContentError, Problems
+from generator.problems import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, ContentError, Problems, print_problems
 
 if TYPE_CHECKING:
     from generator.i18n import Language
     from generator.model.community import Community
     from generator.newsletter.render import Rendering
-
-EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 
 
 class NewsletterError(Exception):
@@ -27,7 +25,6 @@ def build_issues(community: Community, languages: Mapping[str, Language], langs:
     """Render every issue in `langs` into `folder`, the staging folder `agora build` swaps in when the whole
     build has succeeded. Problems are printed; raises NewsletterError when there are errors (with `strict`,
     warnings too), before anything is written."""
-    from generator.cli import print_problems
     from generator.newsletter.render import render_issues
     from generator.newsletter.writer import write_into
 
@@ -46,7 +43,6 @@ def build_issues(community: Community, languages: Mapping[str, Language], langs:
 
 
 def newsletter_command(args: argparse.Namespace) -> int:
-    from generator.cli import print_problems
     from generator.config import load_settings
     from generator.i18n import load_languages
     from generator.model import load_community

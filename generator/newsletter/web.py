@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from generator import urls
+from generator import atom, urls
 from generator.i18n import Language
 from generator.model.community import Community, Item
 from generator.model.records import Newsletter
@@ -21,7 +21,6 @@ from generator.newsletter import note
 from generator.newsletter.links import Linker
 from generator.newsletter.render import environment
 from generator.newsletter.view import IssueView, issue_view, published_in
-from generator.site import atom
 
 
 @dataclass(frozen=True)

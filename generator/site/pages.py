@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import functools
+import hashlib
+import json
+from dataclasses import dataclass
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PlannedPage:
-    """One page MkDocs will build; `url` is relative to the language root (`""` is the home page)."""
+    """One page MkDocs will build; `url` is relative to the language root (`""` is the home page).
+
+    Everything MkDocs is told about the page is here, so `digest` stands for all of the page's own inputs: a
+    page whose digest and build context (theme, settings, navigation) are unchanged renders to the same HTML.
+    """
 
     url: str
     title: str
     markdown: str
     description: str | None = None
-    # The language the text is actually in, when the page falls back to another language's original.
-    fallback_from: str | None = None
     # Absolute URL of the original publication, for imported posts carried in full (rel=canonical).
     canonical: str | None = None
+    # The navigation entry this page stands for ("home", "posts", "pages" …), if any.
     nav: str | None = None
     # Long reads (posts, lessons, pages) keep the table of contents; indices and cards do not need one.
     toc: bool = False
@@ -25,7 +31,13 @@ class PlannedPage:
     languages: tuple[str, ...] | None = None
     # The content file the page shows (a translation's own file where there is one), to name in errors.
     source: str | None = None
-    meta: dict = field(default_factory=dict, hash=False, compare=False)
+
+    @functools.cached_property
+    def digest(self) -> str:
+        """A digest of every field: what the page cache is keyed by (with the build's own context)."""
+        fields = [self.url, self.title, self.markdown, self.description, self.canonical, self.nav, self.toc,
+                  self.languages, self.source]
+        return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode()).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ from generator.model import Community, Item
 from generator.model.occurrences import is_upcoming, next_start
 from generator.newsletter import web
 from generator.newsletter.view import published_in
-from generator.site import atom, badges, calendar, figures
+from generator import atom
+from generator.site import badges, calendar, figures
 from generator.site.pages import PlannedFile, PlannedPage, paginate, relative
 from generator.site.render import Renderer
 
@@ -70,9 +71,9 @@ class SitePlan:
         here = self.renderer.full(url)
         markdown = self.renderer.render(template, here, plan=self, title=title, item=item, v=version,
                                         fallback=fallback, **values)
-        self.pages.append(PlannedPage(url, title, markdown, description, fallback, canonical, nav,
-                                      toc=template in LONG_READS, languages=languages,
-                                      source=version.path if version else None))
+        self.pages.append(PlannedPage(url=url, title=title, markdown=markdown, description=description,
+                                      canonical=canonical, nav=nav, toc=template in LONG_READS,
+                                      languages=languages, source=version.path if version else None))
 
     def gettext(self, message: str, **values: object) -> str:
         return self.lang.gettext(message, **values)

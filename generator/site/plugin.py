@@ -1,13 +1,20 @@
 """The `agora` MkDocs plugin: turns the community into virtual pages for one language per build.
 
-`agora build` runs one MkDocs build per language (in parallel processes) and sets `language` on this plugin
-before each; a plain `mkdocs build` or `mkdocs serve` builds the default language.
+`agora build` runs one MkDocs build per language (in forked processes) and sets `language`, `inputs` (the
+community it loaded once) and `cache` on this plugin before each; a plain `mkdocs build` or `mkdocs serve`
+builds the default language, loading the community itself and caching nothing.
+
+This module and `generator/build.py` are the only ones that know MkDocs: planning (`planner.py`) is plain
+Python producing Markdown, metadata and navigation.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from markupsafe import escape
@@ -16,12 +23,13 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import get_toc
 
 from generator import urls
-from generator.config import AgoraConfig, Settings, load_settings
-from generator.i18n import Language, load_languages
-from generator.model import Community, load_community
-from generator.problems import ContentError, Problems
+from generator.config import AgoraConfig
+from generator.inputs import BuildInputs, load_inputs
+from generator.problems import ContentError
+from generator.site.cache import PageCache, PageRecord
 from generator.site.nav import navigation
 from generator.site.pages import PlannedPage, relative
 from generator.site.planner import plan_language
@@ -30,26 +38,17 @@ PACKAGE = Path(__file__).resolve().parent.parent
 OVERRIDES = PACKAGE / "templates" / "site" / "overrides"
 ASSETS = PACKAGE / "templates" / "site" / "assets"
 ASSET_URI = "assets/agora/"
+# An empty template: a page restored from the cache is written by `on_post_page`, not by Material.
+CACHED_TEMPLATE = "agora-cached.html"
+# What Agora adds to every page's <head>; a community's own main.html includes it.
+HEAD_PARTIAL = "partials/agora/head.html"
+# Plugins whose output is known to depend only on what the page key covers. With any other plugin (one might
+# read files or state the key knows nothing of), every page is rendered: the cache must never be wrong.
+CACHE_SAFE_PLUGINS = frozenset({"agora", "search", "material/search"})
+# Markdown extensions that read files named in the text (outside what the key covers) turn the cache off.
+CACHE_UNSAFE_EXTENSIONS = frozenset({"pymdownx.snippets", "markdown_include.include"})
 
-# Set by `agora build` in the parent process before forking the per-language builds, so each worker starts
-# from the already validated community instead of loading it again.
-PRELOADED: tuple[Settings, Community, dict[str, Language], dt.date] | None = None
-
-
-def load(root: Path, today: dt.date | None, settings: Settings | None = None,
-         ) -> tuple[Settings, Community, dict[str, Language], dt.date]:
-    """Everything a build needs; `settings`, when the caller has read them already."""
-    from generator.cli import reference_date
-
-    problems = Problems()
-    settings = settings or load_settings(root, problems)
-    community, found = load_community(settings)
-    problems.extend(found)
-    languages = load_languages(settings.languages, settings.locales_dir, root, problems)
-    if problems.errors:
-        raise ContentError(problems.errors)
-    return settings, community, languages, today or reference_date(None, community.newest_date)
-
+log = logging.getLogger("mkdocs.plugins.agora")
 
 # The lunr stemmers Material ships, by hub language. A language without one is searched with no stemmer and
 # no stop words (whole-word matching): Material's own Slovenian setting asks for a stemmer file it does not
@@ -59,24 +58,77 @@ LUNR = {"en": "en", "nb": "no", "nn": "no", "no": "no", "sv": "sv", "el": "el", 
         "ru": "ru", "tr": "tr", "ja": "ja"}
 
 
+class CachedPage(Page):
+    """A page whose HTML, search entries and anchors come from the page cache.
+
+    MkDocs still places it in the navigation, the sitemap and the search index (in its place, so the index is
+    the same as a clean build's); Markdown conversion and template rendering are skipped. Material's blog
+    plugin restores its posts the same way, through a `Page` subclass.
+    """
+
+    def __init__(self, title: str | None, file: File, config: MkDocsConfig, record: PageRecord, meta_title: str):
+        super().__init__(title, file, config)
+        self.record = record
+        self.meta_title = meta_title
+
+    def read_source(self, config: MkDocsConfig) -> None:
+        self.markdown = ""
+        # The title is what the navigation shows of this page on every other page.
+        self.meta = {"title": self.meta_title, "template": CACHED_TEMPLATE, "search": {"exclude": True}}
+
+    def render(self, config: MkDocsConfig, files: Files) -> None:
+        self.content = ""
+        self.toc = get_toc([])
+        self.present_anchor_ids = set(self.record.anchors)
+        linked = ((files.get_file_from_path(uri), anchors) for uri, anchors in self.record.links_to_anchors.items())
+        self.links_to_anchors = {file: anchors for file, anchors in linked if file is not None}
+
+
+class _PageWarnings(logging.Handler):
+    """Collects what MkDocs logs at WARNING or above while the plugin is building a page."""
+
+    def __init__(self, plugin: AgoraPlugin):
+        super().__init__(logging.WARNING)
+        self.plugin = plugin
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.plugin.current is not None and record.name != log.name:
+            url = self.plugin.current[1].url
+            self.plugin.page_warnings.setdefault(url, []).append(record.getMessage())
+
+
 class AgoraPlugin(BasePlugin[AgoraConfig]):
     def __init__(self) -> None:
         self.language: str | None = None
         self.today: dt.date | None = None
+        # Set by `agora build` before the build: the community loaded once, the page cache, and a digest of
+        # everything outside the content that every page depends on (theme, settings, catalogs, code, packages).
+        self.inputs: BuildInputs | None = None
+        self.cache: PageCache | None = None
+        self.context_key: str | None = None
+        # False: render every page afresh (and refresh the cache), as `agora build --force` does.
+        self.reuse = True
+        self.progress: Callable[[int, int], None] | None = None
         self.planned: dict[str, PlannedPage] = {}
-        self.rendering: PlannedPage | None = None
+        self.rendered = self.reused = 0
+        # The page being converted or rendered, and in which phase ("markdown" or "template"): set around
+        # each phase and cleared after it, so a failure is blamed on the page and phase it happened in.
+        self.current: tuple[str, PlannedPage] | None = None
+        self.page_warnings: dict[str, list[str]] = {}
+        self._search_start = 0
 
     # Runs before the search plugin's on_config, which picks its stemmer from theme.language.
     @event_priority(100)
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         root = Path(config.config_file_path).resolve().parent
         try:
-            settings, community, languages, today = PRELOADED or load(root, self.today)
+            inputs = self.inputs or load_inputs(root, self.today)
         except ContentError as exc:
             raise PluginError("content errors (run `agora check`):\n" + str(exc)) from None
+        settings, languages = inputs.settings, inputs.languages
         code = self.language or settings.default_language
         self.settings, self.languages, self.code = settings, languages, code
-        self.plan = plan_language(community, languages, code, self.today or today)
+        self.plan = plan_language(inputs.community, languages, code, self.today or inputs.today)
         self.planned = {}
         for planned in self.plan.pages:
             uri = urls.src_uri(planned.url)
@@ -93,17 +145,56 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
             search.config.lang = [LUNR.get(code.split("-")[0], "en")]
             if code.split("-")[0] not in LUNR:
                 search.config.pipeline = [" "]
+        self.search_plugin = search
         config.site_url = settings.site_url + urls.prefix(code, settings.default_language)
-        config.theme.dirs.insert(0, str(OVERRIDES))
+        # The community's own overrides (theme.custom_dir, first in MkDocs' search path) win over Agora's,
+        # which win over Material's.
+        config.theme.dirs.insert(1 if config.theme.custom_dir else 0, str(OVERRIDES))
+        own_main = Path(config.theme.custom_dir or "", "main.html")
+        if config.theme.custom_dir and own_main.is_file() and HEAD_PARTIAL not in own_main.read_text("utf-8"):
+            log.warning(f"{own_main}: replaces Agora's main.html; include \"{HEAD_PARTIAL}\" in its extrahead "
+                        "block, or pages lose their language alternates and feed links")
         # A truthy non-list shows Material's language switcher while keeping its site-wide hreflang list off;
         # both are per page here (see overrides/partials/alternate.html and main.html).
         config.extra["alternate"] = True
         config.extra_css.append(ASSET_URI + "agora.css")
         config.extra_javascript.append(ASSET_URI + "agora.js")
         config.nav = navigation(self.plan, languages[code])
+        self.nav_titles = _nav_titles(config.nav)
         # Items are reachable from paginated indices, not from the navigation; that is intended.
         config.validation.nav.omitted_files = logging.DEBUG
+        self.build_key = self._build_key(config)
+        self.rendered = self.reused = 0
+        self.page_warnings = {}
+        self.warnings_handler = _PageWarnings(self)
+        logging.getLogger("mkdocs").addHandler(self.warnings_handler)
         return config
+
+    def _build_key(self, config: MkDocsConfig) -> str | None:
+        """What every page of this language build depends on besides its own planned page; None: no caching."""
+        if self.cache is None or self.context_key is None:
+            return None
+        plugins = set(config.plugins)
+        extensions = {str(name) for name in config.markdown_extensions}
+        if not plugins <= CACHE_SAFE_PLUGINS or extensions & CACHE_UNSAFE_EXTENSIONS:
+            log.info("page cache off: a plugin or Markdown extension may read inputs it cannot see")
+            return None
+        # The resolved configuration (mkdocs.yml's bytes are in context_key, but `!ENV` values are not).
+        resolved = {name: config.get(name) for name in (
+            "site_name", "site_url", "site_description", "site_author", "copyright", "repo_url", "repo_name",
+            "edit_uri", "use_directory_urls", "extra", "extra_css", "extra_javascript", "markdown_extensions",
+            "mdx_configs", "nav", "strict")}
+        resolved["theme"] = dict(config.theme.items())
+        resolved["theme_dirs"] = config.theme.dirs
+        resolved["language"] = self.code
+        blob = json.dumps(resolved, sort_keys=True, default=repr, ensure_ascii=False)
+        return hashlib.sha256(f"{self.context_key}\0{blob}".encode()).hexdigest()
+
+    @property
+    def search_entries(self) -> list | None:
+        """Material's search index entries (made by its on_config, which runs after this plugin's)."""
+        index = getattr(self.search_plugin, "search_index", None)
+        return getattr(index, "entries", None)
 
     # Pages exist only in memory: MkDocs builds them like files in docs_dir.
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
@@ -120,27 +211,59 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
             for path in sorted(p for p in content_assets.rglob("*") if p.is_file() and not p.is_symlink()):
                 uri = "assets/" + path.relative_to(content_assets).as_posix()
                 files.append(File.generated(config, uri, abs_src_path=str(path)))
+        self.keys = {}
+        # A search plugin whose entries cannot be restored (not Material's) would lose the reused pages'.
+        if self.build_key is not None and (self.search_plugin is None or self.search_entries is not None):
+            self._restore_cached_pages(files, config)
         return files
+
+    def _restore_cached_pages(self, files: Files, config: MkDocsConfig) -> None:
+        # A link to another page's Markdown file resolves only if that file exists: pages with such links
+        # depend on the list of files too (rare: planned Markdown links by URL).
+        listing = hashlib.sha256("\0".join(sorted(f.src_uri for f in files)).encode()).hexdigest()
+        for src_uri, planned in self.planned.items():
+            parts = [self.build_key, planned.digest, listing if ".md" in planned.markdown else ""]
+            key = self.keys[src_uri] = hashlib.sha256("\0".join(parts).encode()).hexdigest()
+            record = self.cache.get(key) if self.reuse else None
+            if record is not None:
+                CachedPage(self.nav_titles.get(src_uri), files.get_file_from_path(src_uri), config, record,
+                           escape(planned.title))
 
     # Titles and descriptions come from the content model, not from front matter in the virtual file. They are
     # text (an imported post's title is a member's feed's), and Material prints them unescaped: escape them here.
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         planned = self.planned.get(page.file.src_uri)
+        if planned is None or isinstance(page, CachedPage):
+            return markdown
         # MkDocs converts this page's Markdown next; if that fails, `agora build` names the content file.
-        self.rendering = planned
-        if planned:
-            page.meta["title"] = escape(planned.title)
-            if planned.description:
-                page.meta["description"] = escape(planned.description)
-            # The tabs are the navigation (sections only); a sidebar repeating the current tab is noise.
-            page.meta["hide"] = ["navigation"] if planned.toc else ["navigation", "toc"]
+        self._begin("markdown", planned)
+        page.meta["title"] = escape(planned.title)
+        if planned.description:
+            page.meta["description"] = escape(planned.description)
+        # The tabs are the navigation (sections only); a sidebar repeating the current tab is noise.
+        page.meta["hide"] = ["navigation"] if planned.toc else ["navigation", "toc"]
         return markdown
 
-    # Alternates need the page's final URL, known only once MkDocs has placed the page.
+    def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+        if self.current is not None:
+            self.current = None  # converted: a later failure is not this page's Markdown
+        return html
+
+    # Alternates need the page's final URL, known only once MkDocs has placed the page. Runs before the search
+    # plugin, so that the index entries it adds for this page can be told apart and cached.
+    @event_priority(100)
     def on_page_context(self, context, page: Page, config: MkDocsConfig, nav):
         planned = self.planned.get(page.file.src_uri)
         if planned is None:
             return context
+        if isinstance(page, CachedPage):
+            if self.search_entries is not None:
+                self.search_entries.extend(page.record.search)
+            for message in page.record.warnings:
+                log.warning(message)
+            return context
+        self._begin("template", planned)
+        self._search_start = len(self.search_entries or ())
         default = self.settings.default_language
         here = urls.prefix(self.code, default) + planned.url
         codes = [code for code in self.languages if planned.languages is None or code in planned.languages]
@@ -160,3 +283,51 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         if planned.canonical:
             page.canonical_url = planned.canonical
         return context
+
+    # Last, so the HTML cached is the HTML written.
+    @event_priority(-100)
+    def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
+        src_uri = page.file.src_uri
+        if src_uri not in self.planned:
+            return output
+        if isinstance(page, CachedPage):
+            self.reused += 1
+            output = page.record.html
+        else:
+            self.rendered += 1
+            if src_uri in self.keys:
+                entries = (self.search_entries or [])[self._search_start:]
+                self.cache.put(self.keys[src_uri], PageRecord(
+                    html=output, search=entries, anchors=sorted(page.present_anchor_ids or ()),
+                    links_to_anchors={file.src_uri: dict(anchors)
+                                      for file, anchors in (page.links_to_anchors or {}).items()},
+                    warnings=self.page_warnings.pop(self.planned[src_uri].url, [])))
+            self.current = None
+        if self.progress is not None:
+            self.progress(self.rendered + self.reused, len(self.planned))
+        return output
+
+    # Plain `mkdocs serve` watches docs_dir and mkdocs.yml; the pages come from the content, catalogs and notes.
+    def on_serve(self, server, config: MkDocsConfig, builder):
+        for folder in self.settings.input_dirs:
+            if folder.is_dir():
+                server.watch(str(folder))
+        return server
+
+    def on_post_build(self, config: MkDocsConfig) -> None:
+        logging.getLogger("mkdocs").removeHandler(self.warnings_handler)
+
+    def _begin(self, phase: str, planned: PlannedPage) -> None:
+        self.current = (phase, planned)
+
+
+def _nav_titles(nav: list) -> dict[str, str]:
+    """src_uri → the title the navigation gives it (MkDocs gives a page that title instead of its own)."""
+    titles: dict[str, str] = {}
+    for entry in nav:
+        for title, target in entry.items():
+            if isinstance(target, list):
+                titles.update(_nav_titles(target))
+            else:
+                titles[target] = title
+    return titles

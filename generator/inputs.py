@@ -1,0 +1,39 @@
+"""What every build reads, loaded and validated once: settings, the community, the languages, the reference date.
+
+One frozen record, so `agora build` loads it in the parent process and the forked per-language builds share it,
+and a plain `mkdocs build` loads the same thing for itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.config import Settings, load_settings
+from generator.i18n import Language, load_languages
+from generator.model import Community, load_community
+from generator.problems import ContentError, Problems
+from generator.reference import reference_date
+
+
+@dataclass(frozen=True)
+class BuildInputs:
+    settings: Settings
+    community: Community
+    languages: dict[str, Language]
+    # The date that splits upcoming from past (see generator.reference).
+    today: dt.date
+
+
+def load_inputs(root: Path, today: dt.date | None = None, settings: Settings | None = None) -> BuildInputs:
+    """Everything a build needs; `settings`, when the caller has read them already. Raises ContentError with
+    every problem found."""
+    problems = Problems()
+    settings = settings or load_settings(root, problems)
+    community, found = load_community(settings)
+    problems.extend(found)
+    languages = load_languages(settings.languages, settings.locales_dir, root, problems)
+    if problems.errors:
+        raise ContentError(problems.errors)
+    return BuildInputs(settings, community, languages, reference_date(today, community.newest_date))

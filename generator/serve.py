@@ -1,0 +1,66 @@
+"""`agora serve`: build the chosen languages incrementally, serve them, and rebuild what changed on every save.
+
+The preview is a real `agora build` (into `.cache/agora/serve/site`, never `site/`), so a translator sees their
+language exactly as it will be published, and the page cache makes a rebuild after one edit cost the pages that
+edit changes. MkDocs' live-reload server serves the folder and reloads the open pages after each rebuild.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sys
+from pathlib import Path
+
+from generator.build import BuildOptions, build
+from generator.config import CONFIG_FILE, load_settings
+from generator.problems import EXIT_OK, EXIT_USAGE, ContentError, print_problems
+from generator.urls import prefix
+
+PREVIEW = Path(".cache") / "agora" / "serve" / "site"
+
+
+def serve(root: Path, *, languages: str | None, addr: str, today: dt.date | None, strict: bool) -> int:
+    from mkdocs.livereload import LiveReloadServer
+
+    root = root.resolve()
+    try:
+        settings = load_settings(root)
+    except ContentError as exc:
+        print_problems(exc.problems)
+        return EXIT_USAGE
+    if languages == "all":
+        codes = settings.languages
+    elif languages is None or languages in settings.languages:
+        codes = (languages or settings.default_language,)
+    else:
+        print(f"agora serve: --lang {languages} is not configured; languages: {', '.join(settings.languages)} "
+              "or all", file=sys.stderr)
+        return EXIT_USAGE
+    host, _, port = addr.rpartition(":")
+    if not host or not port.isdigit():
+        print(f"agora serve: --addr {addr!r}: expected HOST:PORT such as 127.0.0.1:8000", file=sys.stderr)
+        return EXIT_USAGE
+    out = root / PREVIEW
+    options = BuildOptions(out=out, languages=codes, today=today, strict=strict, newsletters=False)
+
+    def rebuild() -> None:
+        # A failed build leaves the previous preview in place; its errors are on the terminal.
+        build(root, options)
+
+    rebuild()
+    logging.basicConfig(format="%(message)s")
+    logging.getLogger("mkdocs.livereload").setLevel(logging.INFO)
+    server = LiveReloadServer(builder=rebuild, host=host, port=int(port), root=str(out))
+    for folder in (root / CONFIG_FILE, *settings.input_dirs):
+        if folder.exists():
+            server.watch(str(folder))
+    start = prefix(codes[0], settings.default_language) if len(codes) == 1 else ""
+    print(f"previewing {', '.join(codes)} at http://{host}:{port}/{start} (Ctrl+C stops)", file=sys.stderr)
+    try:
+        server.serve()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.shutdown()
+    return EXIT_OK

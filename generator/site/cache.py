@@ -1,0 +1,72 @@
+"""The page cache: each built page's HTML and search entries, under `.cache/agora/pages/`, by fingerprint.
+
+A page's fingerprint is a digest of everything its HTML depends on (see `AgoraPlugin.page_key`), so a record is
+either exactly what a clean build would produce for that page or it is never looked up. Records are written to
+a temporary file and renamed into place, and two builds that write the same key write the same bytes, so builds
+running at once cannot corrupt each other's records. A record that is missing, unreadable, or whose HTML does not
+match its own digest is a miss: the page is rendered again. The cache is an optimisation, never a source of truth.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+# Bump when the record layout changes: a cache of another format is never read.
+FORMAT = 1
+FOLDER = Path(".cache") / "agora" / "pages" / f"v{FORMAT}"
+
+
+@dataclass(frozen=True)
+class PageRecord:
+    html: str
+    # The search plugin's entries for this page, in order.
+    search: list
+    # Anchors the page defines and links to anchors of other pages (MkDocs validates them after every build).
+    anchors: list[str]
+    links_to_anchors: dict[str, dict[str, str]]
+    # What MkDocs warned about while building the page: repeated when the page is reused, so --strict
+    # fails on a reused page exactly as on a rendered one.
+    warnings: list[str]
+
+
+class PageCache:
+    def __init__(self, root: Path):
+        self.folder = root / FOLDER
+
+    def _path(self, key: str) -> Path:
+        return self.folder / key[:2] / f"{key}.json"
+
+    def get(self, key: str) -> PageRecord | None:
+        try:
+            raw = json.loads(self._path(key).read_bytes())
+            record = PageRecord(**{name: raw[name] for name in PageRecord.__dataclass_fields__})
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        if raw.get("key") != key or raw.get("sha256") != _sha256(record.html):
+            return None  # truncated, edited or foreign: render the page again
+        return record
+
+    def put(self, key: str, record: PageRecord) -> None:
+        """Store `record`; failing to (a full disk, a read-only cache) only costs a render next time."""
+        path = self._path(key)
+        data = {"key": key, "sha256": _sha256(record.html), **record.__dict__}
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, staging = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+            with os.fdopen(handle, "wb") as out:
+                # Key order kept: the search entries are written out by Material in the order they have.
+                out.write(json.dumps(data, ensure_ascii=False).encode("utf-8"))
+            os.replace(staging, path)
+        except OSError:
+            with contextlib.suppress(OSError, NameError):
+                os.unlink(staging)
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()

@@ -1,0 +1,237 @@
+"""Incremental builds: after any sequence of edits, `agora build` with the page cache writes exactly what a
+clean `agora build --force` without a cache writes, file for file and byte for byte.
+
+The edit sequences are generated (hypothesis' stateful testing) over a small community in three languages:
+posts added, edited, deleted, translated and published; a member renamed; a setting, a template override and a
+catalog string changed; events added that change what is upcoming. After every step both trees are compared.
+`HYPOTHESIS_PROFILE=long` runs many more sequences.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po, write_po
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+
+from generator.build import BuildOptions, build
+
+from conftest import EXAMPLE_COUNTS_DIR, ROOT, run_agora
+
+MINIMAL = ROOT / "tests" / "fixtures" / "minimal"
+INPUTS = ("mkdocs.yml", "content", "newsletters", "locales", "docs", "overrides")
+WORDS = st.lists(st.sampled_from(["moderation", "rota", "newcomer", "mentor", "forum", "dziękuję", "Ἑλλάς",
+                                  "välkommen", "## Heading", "*kind*", "`code`", "1,024"]), min_size=1, max_size=6)
+SEQUENCES = int(os.environ.get("AGORA_INCREMENTAL_SEQUENCES", "3" if os.environ.get("HYPOTHESIS_PROFILE") != "long"
+                               else "40"))
+STEPS = 6
+COUNTS = {"sequences": 0, "steps": 0}
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def assert_same_tree(incremental: Path, clean: Path) -> None:
+    got, want = tree(incremental), tree(clean)
+    assert sorted(got) == sorted(want), (f"files only in the incremental build: {sorted(set(got) - set(want))[:5]}; "
+                                         f"only in the clean build: {sorted(set(want) - set(got))[:5]}")
+    differing = [name for name in want if got[name] != want[name]]
+    assert not differing, f"{len(differing)} files differ from a clean build, e.g. {differing[:5]}"
+
+
+def post(title: str, day: int, author: str, body: str, status: str = "published") -> str:
+    return (f"---\ntitle: {json.dumps(title)}\ndate: 2026-10-{day:02d}\nauthor: {author}\nstatus: {status}\n"
+            f"summary: {json.dumps(title + ' in short')}\n---\n{body}\n")
+
+
+class EditSequence(RuleBasedStateMachine):
+    """One community edited step by step (`work`), built incrementally; each step is also built clean."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.base: Path | None = None
+        self.posts: dict[str, str] = {}  # slug -> status
+        self.events = 0
+
+    @initialize()
+    def start(self) -> None:
+        self.base = TMP.mkdir()
+        self.work = self.base / "work"
+        shutil.copytree(MINIMAL, self.work)
+        shutil.copytree(ROOT / "locales", self.work / "locales")
+        (self.work / "overrides" / "partials").mkdir(parents=True)
+        self.write("overrides/partials/copyright.html", '<div class="md-copyright">Minimal</div>\n')
+        config = (self.work / "mkdocs.yml").read_text()
+        self.write("mkdocs.yml", config.replace("  font: false", "  font: false\n  custom_dir: overrides"))
+        self.posts = {"first-week": "published"}
+        COUNTS["sequences"] += 1
+        self.check()
+
+    def write(self, rel: str, text: str) -> None:
+        path = self.work / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+    def check(self) -> None:
+        assert build(self.work, BuildOptions(progress=False, jobs=3)) == 0
+        clean = self.base / "clean"
+        shutil.rmtree(clean, ignore_errors=True)
+        clean.mkdir()
+        for part in INPUTS:
+            source = self.work / part
+            if source.is_dir():
+                shutil.copytree(source, clean / part)
+            elif source.exists():
+                shutil.copy2(source, clean / part)
+        assert build(clean, BuildOptions(progress=False, jobs=3, force=True)) == 0
+        assert_same_tree(self.work / "site", clean / "site")
+        assert_same_tree(self.work / "build" / "newsletters", clean / "build" / "newsletters")
+        COUNTS["steps"] += 1
+
+    @rule(words=WORDS, day=st.integers(1, 28), author=st.sampled_from(["ana", "bo"]),
+          status=st.sampled_from(["published", "published", "pending"]))
+    def add_post(self, words, day, author, status) -> None:
+        slug = f"p{len(self.posts)}"
+        self.write(f"content/posts/2026/{slug}.md", post(" ".join(words[:3]), day, author, " ".join(words), status))
+        self.posts[slug] = status
+
+    @precondition(lambda self: self.posts)
+    @rule(data=st.data(), words=WORDS)
+    def edit_body(self, data, words) -> None:
+        slug = data.draw(st.sampled_from(sorted(self.posts)))
+        path = self.work / "content/posts/2026" / f"{slug}.md"
+        path.write_text(path.read_text(encoding="utf-8").rstrip("\n") + "\n\n" + " ".join(words) + "\n",
+                        encoding="utf-8")
+
+    @precondition(lambda self: any(s.startswith("p") for s in self.posts))
+    @rule(data=st.data(), words=WORDS)
+    def edit_title(self, data, words) -> None:
+        slug = data.draw(st.sampled_from(sorted(s for s in self.posts if s.startswith("p"))))
+        path = self.work / "content/posts/2026" / f"{slug}.md"
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        lines[1] = f"title: {json.dumps(' '.join(words))}\n"
+        path.write_text("".join(lines), encoding="utf-8")
+
+    @precondition(lambda self: any(s.startswith("p") for s in self.posts))
+    @rule(data=st.data())
+    def delete_post(self, data) -> None:
+        slug = data.draw(st.sampled_from(sorted(s for s in self.posts if s.startswith("p"))))
+        for path in (self.work / "content/posts/2026").glob(f"{slug}.*md"):
+            path.unlink()
+        del self.posts[slug]
+
+    @precondition(lambda self: self.posts)
+    @rule(data=st.data(), lang=st.sampled_from(["sv", "pl"]), words=WORDS)
+    def translate_post(self, data, lang, words) -> None:
+        slug = data.draw(st.sampled_from(sorted(self.posts)))
+        self.write(f"content/posts/2026/{slug}.{lang}.md",
+                   f"---\ntitle: {json.dumps(' '.join(words[:2]))}\n---\n{' '.join(words)}\n")
+
+    @precondition(lambda self: "pending" in self.posts.values())
+    @rule(data=st.data())
+    def publish(self, data) -> None:
+        slug = data.draw(st.sampled_from(sorted(s for s, status in self.posts.items() if status == "pending")))
+        path = self.work / "content/posts/2026" / f"{slug}.md"
+        path.write_text(path.read_text(encoding="utf-8").replace("status: pending", "status: published"),
+                        encoding="utf-8")
+        self.posts[slug] = "published"
+
+    @rule(member=st.sampled_from(["ana", "bo"]), words=WORDS)
+    def rename_member(self, member, words) -> None:
+        path = self.work / "content/members" / f"{member}.md"
+        text = path.read_text(encoding="utf-8")
+        name = next(line for line in text.splitlines() if line.startswith("name:"))
+        path.write_text(text.replace(name, f"name: {json.dumps(' '.join(words[:2]))}"), encoding="utf-8")
+
+    @rule(size=st.integers(1, 4))
+    def change_setting(self, size) -> None:
+        config = (self.work / "mkdocs.yml").read_text()
+        config = "\n".join(line for line in config.splitlines() if "posts_per_page" not in line) + "\n"
+        self.write("mkdocs.yml", config.replace("      languages:", f"      posts_per_page: {size}\n      languages:"))
+
+    @rule(words=WORDS)
+    def change_template(self, words) -> None:
+        self.write("overrides/partials/copyright.html", f'<div class="md-copyright">{" ".join(words)}</div>\n')
+
+    @rule(lang=st.sampled_from(["sv", "pl"]), message=st.sampled_from(["Posts", "Events", "Members"]), words=WORDS)
+    def change_catalog_string(self, lang, message, words) -> None:
+        path = self.work / "locales" / lang / "LC_MESSAGES" / "messages.po"
+        with path.open("rb") as handle:
+            catalog = read_po(handle)
+        catalog[message].string = " ".join(words[:2])
+        with path.open("wb") as handle:
+            write_po(handle, catalog, omit_header=False)
+
+    @rule(day=st.integers(1, 28), month=st.sampled_from(["2026-09", "2026-10", "2026-11", "2027-01"]))
+    def add_event(self, day, month) -> None:
+        self.events += 1
+        self.write(f"content/events/{month}-{day:02d}-e{self.events}.md",
+                   f"---\ntitle: Event {self.events}\nstart: {month}-{day:02d}T18:00:00+01:00\nduration: 45\n"
+                   f"timezone: Europe/Oslo\nkind: meetup\nhosts: [bo]\n---\nCome along.\n")
+
+    @invariant()
+    def incremental_equals_clean(self) -> None:
+        if self.base is not None and (self.work / "site").exists():
+            self.check()
+
+
+class _Tmp:
+    """Fresh folders for the state machine, which hypothesis constructs without fixtures."""
+
+    root: Path | None = None
+    count = 0
+
+    def mkdir(self) -> Path:
+        self.count += 1
+        path = self.root / f"seq{self.count}"
+        path.mkdir()
+        return path
+
+
+TMP = _Tmp()
+
+
+@pytest.mark.xdist_group("incremental")
+def test_incremental_build_equals_clean_build(tmp_path, monkeypatch):
+    # The reference date comes from the content (the newest post), as in an editor's build.
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    TMP.root = tmp_path
+    machine = EditSequence.TestCase
+    machine.settings = settings(max_examples=SEQUENCES, stateful_step_count=STEPS, deadline=None, database=None)
+    machine().runTest()
+    EXAMPLE_COUNTS_DIR.mkdir(parents=True, exist_ok=True)
+    (EXAMPLE_COUNTS_DIR / f"incremental-{os.getpid()}.json").write_text(
+        json.dumps({"incremental edit sequences": COUNTS["sequences"], "incremental steps": COUNTS["steps"]}))
+    assert COUNTS["steps"] > COUNTS["sequences"]
+
+
+def test_a_corrupt_or_foreign_cache_falls_back_to_a_full_build(tmp_path):
+    root = tmp_path / "c"
+    shutil.copytree(MINIMAL, root)
+    assert run_agora("build", "--root", root).code == 0
+    expected = tree(root / "site")
+    records = sorted((root / ".cache" / "agora" / "pages").rglob("*.json"))
+    assert records, "the build left no page records"
+    # Corrupt: truncated records, garbage, and a record whose HTML was edited behind its digest.
+    records[0].write_bytes(records[0].read_bytes()[:50])
+    records[1].write_bytes(b"\x00garbage")
+    raw = json.loads(records[2].read_bytes())
+    raw["html"] = raw["html"].replace("<body", "<body data-poisoned")
+    records[2].write_text(json.dumps(raw))
+    # Foreign: another format's cache beside it is never read.
+    (root / ".cache" / "agora" / "pages" / "v0").mkdir()
+    # Without the record of the last build, the same inputs are built again (not skipped).
+    (root / ".cache" / "agora" / "build.json").unlink()
+    result = run_agora("build", "--root", root)
+    assert result.code == 0, result.output
+    rendered = sum(int(line.split("(")[1].split()[0]) for line in result.stderr.splitlines()
+                   if "rendered," in line)
+    assert rendered >= 3, result.stderr  # the three broken records were rendered again
+    assert tree(root / "site") == expected
