@@ -253,3 +253,31 @@ def test_a_feed_that_moved_keeps_its_posts(tmp_path, server):
 
     again = fetch(root, env={**ENV})
     assert again.code == 0 and snapshot(root) == after
+
+
+def test_an_entry_that_comes_to_share_its_link_keeps_its_post(tmp_path, server):
+    """A link known as one entry's identity stops telling entries apart once a second entry carries it: the post
+    stays with the entry it was written for, and the newcomer gets a post of its own."""
+    def feed(*texts: str) -> bytes:
+        items = "".join(f"<item><link>https://home.example.org/</link><description>{text}</description></item>"
+                        for text in texts)
+        return f'<rss version="2.0"><channel><title>Home</title>{items}</channel></rss>'.encode()
+
+    url = server.serve("/home.xml", feed("The first entry."))
+    root = community(tmp_path, [{"member": "bo", "url": url}])
+    assert fetch(root).code == 0
+    before = snapshot(root)
+
+    server.serve("/home.xml", feed("A newer entry.", "The first entry."))  # newest first, as feeds list them
+    result = fetch(root)
+
+    assert result.code == 0, result.output
+    after = snapshot(root)
+    assert {rel: after[rel] for rel in before} == before
+    new, = set(after) - set(before)
+    assert "A newer entry." in after[new].decode()
+    assert total_row(result.stdout) == (1, 0, 1, 0, 0)
+    shutil.rmtree(root / ".cache")
+    again = fetch(root)
+    assert again.code == 0 and snapshot(root) == after
+    assert total_row(again.stdout) == (0, 0, 2, 0, 0)

@@ -19,8 +19,8 @@ import hashlib
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Container, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Container, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -238,7 +238,8 @@ def _render(item: _Planned, feed: FeedSource, language: str, untitled: str, fetc
     return render_post(meta, item.entry.body)
 
 
-def _match(todo: list[_Planned], feed: FeedSource, library: Library, render) -> list[_Planned]:
+def _match(todo: list[_Planned], feed: FeedSource, library: Library,
+           render: Callable[[_Planned], str]) -> list[_Planned]:
     """Each entry with the post it already has, if any: by its identity first; then, for the entries still
     without one, by the identity an earlier importer recorded, or as an orphan of the same member. When several
     entries could take the same earlier post, the one whose rendering is that post unchanged takes it, else
@@ -248,7 +249,7 @@ def _match(todo: list[_Planned], feed: FeedSource, library: Library, render) -> 
         existing = library.imported.get((feed.url, item.identity))
         if existing and existing.path not in library.claimed:
             library.claimed.add(existing.path)
-            item = _Planned(item.entry, item.identity, item.twin, existing)
+            item = replace(item, existing=existing)
         matched.append(item)
     wanting: dict[str, list[int]] = {}
     for index, item in enumerate(matched):
@@ -260,7 +261,7 @@ def _match(todo: list[_Planned], feed: FeedSource, library: Library, render) -> 
         for posts, key, adopted in keys:
             candidate = posts.get(key)
             if candidate and candidate.path not in library.claimed:
-                matched[index] = _Planned(item.entry, item.identity, item.twin, candidate, adopted)
+                matched[index] = replace(item, existing=candidate, adopted=adopted)
                 wanting.setdefault(candidate.path, []).append(index)
                 break
     for path, indexes in wanting.items():
@@ -268,8 +269,7 @@ def _match(todo: list[_Planned], feed: FeedSource, library: Library, render) -> 
         winner = (unchanged or indexes)[0]
         for index in indexes:
             if index != winner:
-                item = matched[index]
-                matched[index] = _Planned(item.entry, item.identity, item.twin)
+                matched[index] = replace(matched[index], existing=None, adopted=False)
         library.claimed.add(path)
     return matched
 
