@@ -126,7 +126,8 @@ def read_existing(text: str, rel: str) -> tuple[str | None, Existing | None]:
         meta, _, _ = frontmatter_yaml.parse(text)
     except frontmatter_yaml.FrontMatterError:
         guid = _scalar("guid", text)
-        return _scalar("author", text), guid and Existing(rel, guid, None, True, None, _scalar("source", text))
+        existing = Existing(rel, guid, None, True, None, _scalar("source", text)) if guid else None
+        return _scalar("author", text), existing
     recorded = meta.get("digest") if isinstance(meta.get("digest"), str) else None
     date = meta.get("date") if isinstance(meta.get("date"), dt.date) else None
     author, guid, source = meta.get("author"), meta.get("guid"), meta.get("source")
