@@ -28,6 +28,7 @@ from generator.feeds.importer import plan_feed, scan_posts, write_outcomes
 from generator.feeds.parse import FeedError, ParsedFeed, parse_feed
 from generator.feeds.report import FeedRun, progress_line, summary_table, totals_line
 from generator.feeds.state import STATE_FILE, Validators, load_state, save_state, settings_key
+from generator.i18n import load_languages
 from generator.model import Community, load_community
 from generator.model.loader import FEEDS_FILE, assemble, classify, load_feeds, read_source
 from generator.model.records import FeedSource
@@ -177,7 +178,9 @@ def import_entries(community: Community, runs: list[FeedRun], downloads: Sequenc
     feeds_rel = f"{settings.options.content_dir}/{FEEDS_FILE}"
     lines = feed_lines(settings.content_dir / FEEDS_FILE)
     posts_dir = settings.content_dir / "posts"
-    library = scan_posts(root, posts_dir) if parsed else None
+    library = scan_posts(root, posts_dir, {feed.url for feed in community.feeds}) if parsed else None
+    # Only for the title of an entry that has none; a broken catalog is `agora check`'s to report.
+    languages = load_languages(settings.languages, settings.locales_dir, root, Problems()) if parsed else {}
     result = Imported()
     for number, (run, download) in enumerate(zip(runs, downloads, strict=True)):
         feed, where, line = run.feed, f"feeds.{run.index}", lines.get(run.index)
@@ -188,11 +191,13 @@ def import_entries(community: Community, runs: list[FeedRun], downloads: Sequenc
             result.problems.error(feeds_rel, where, f"{feed.member} {feed.url}: {run.error}", line)
         if number not in parsed or library is None:
             continue
-        outcomes = plan_feed(feed, parsed[number].entries, library, language=feed_language(feed, community),
-                             fetch_date=today, posts_rel=posts_dir.relative_to(root).as_posix())
+        language = feed_language(feed, community)
+        outcomes = plan_feed(feed, parsed[number].entries, library, language=language,
+                             untitled=languages[language].gettext("Untitled post"), fetch_date=today,
+                             posts_rel=posts_dir.relative_to(root).as_posix())
         run.planned = True
         run.counts.update(outcome.kind for outcome in outcomes)
-        for message in [*parsed[number].warnings, *(o.warning for o in outcomes if o.warning)]:
+        for message in [*parsed[number].warnings, *(w for o in outcomes for w in o.warnings)]:
             result.problems.warning(feeds_rel, where, f"{feed.member} {feed.url}: {message}", line)
         result.notes.extend(f"{o.path}: note: {o.note}" for o in outcomes if o.note)
         errors = write_outcomes(root, outcomes)

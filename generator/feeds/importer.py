@@ -3,6 +3,10 @@
 Reading what content/posts holds (`scan_posts`) and writing (`write_outcomes`) are the I/O; `plan_feed`
 between them decides every file from its inputs alone, so the same feed and library give the same bytes.
 
+An entry's identity is scoped to its feed: a post is found by its `source` (the feed's URL in feeds.yml) and
+its `guid` (see `identities`), so entries of two feeds never share a post, and no file is ever matched with two
+entries. Posts written before identities were scoped are found by the identity they recorded then.
+
 An imported file records `digest`: the hash of the file as written, without the digest line itself. A file
 whose text no longer hashes to its digest was changed by an editor (approving a pending post is such a change)
 and is never written again. A file is only ever rewritten when it is untouched and the feed's entry changed.
@@ -14,8 +18,9 @@ import datetime as dt
 import hashlib
 import re
 import unicodedata
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections import Counter
+from collections.abc import Callable, Container, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -40,20 +45,26 @@ class Existing:
     """An imported post already in the repository."""
 
     path: str  # relative to the repository root
+    guid: str  # the identity it was written with
     recorded: str | None  # the digest the file was written with
     edited: bool  # the text no longer matches that digest
     date: dt.date | dt.datetime | None
+    source: str | None = None  # the feed it was imported from
 
 
 @dataclass
 class Library:
     """What content/posts holds, as far as fetch cares: every slug in use, and the imported posts by identity.
 
-    `plan_feed` adds what it plans, so a later feed in the same run sees those posts too.
+    `plan_feed` adds what it plans, so a later feed in the same run sees those slugs and claims too.
     """
 
     slugs: set[str] = field(default_factory=set)  # casefolded, as the loader compares them
-    imported: dict[tuple[str, str], Existing] = field(default_factory=dict)  # (author, guid)
+    imported: dict[tuple[str, str], Existing] = field(default_factory=dict)  # (source, guid)
+    # Posts whose source feeds.yml no longer lists (the feed moved to a new address): by (author, guid), for a
+    # feed of the same member to take over.
+    orphans: dict[tuple[str, str], Existing] = field(default_factory=dict)
+    claimed: set[str] = field(default_factory=set)  # paths matched with an entry in this run: one entry each
 
 
 Kind = Literal["new", "updated", "unchanged", "edited", "skipped"]
@@ -64,7 +75,7 @@ class Outcome:
     kind: Kind
     path: str | None = None
     text: str | None = None
-    warning: str | None = None  # something the member or an editor should fix
+    warnings: tuple[str, ...] = ()  # something the member or an editor should fix
     note: str | None = None  # about the file at `path`: worth knowing, nothing to fix
 
 
@@ -107,22 +118,29 @@ def _scalar(pattern: str, text: str) -> str | None:
     return match.group(1) if match else None
 
 
-def read_existing(text: str, rel: str) -> tuple[str | None, str | None, Existing]:
-    """(author, guid, Existing) of a post file's text; a file whose front matter no longer parses has been
-    edited, and its guid is still found by a line match so its entry is not imported a second time."""
+def read_existing(text: str, rel: str) -> tuple[str | None, Existing | None]:
+    """(author, Existing) of a post file's text; None when it carries no guid. A file whose front matter no
+    longer parses has been edited, and its guid and source are still found by a line match so its entry is not
+    imported a second time."""
     try:
         meta, _, _ = frontmatter_yaml.parse(text)
     except frontmatter_yaml.FrontMatterError:
-        return _scalar("author", text), _scalar("guid", text), Existing(rel, None, True, None)
+        guid = _scalar("guid", text)
+        existing = Existing(rel, guid, None, True, None, _scalar("source", text)) if guid else None
+        return _scalar("author", text), existing
     recorded = meta.get("digest") if isinstance(meta.get("digest"), str) else None
     date = meta.get("date") if isinstance(meta.get("date"), dt.date) else None
-    existing = Existing(rel, recorded, recorded != digest(text), date)
-    author, guid = meta.get("author"), meta.get("guid")
-    return (author if isinstance(author, str) else None), (str(guid) if guid is not None else None), existing
+    author, guid, source = meta.get("author"), meta.get("guid"), meta.get("source")
+    if guid is None:
+        return None, None
+    existing = Existing(rel, str(guid), recorded, recorded != digest(text), date,
+                        source if isinstance(source, str) else None)
+    return (author if isinstance(author, str) else None), existing
 
 
-def scan_posts(root: Path, posts_dir: Path) -> Library:
-    """Every post's slug (translations count with their original), and every post that carries a guid."""
+def scan_posts(root: Path, posts_dir: Path, sources: Container[str]) -> Library:
+    """Every post's slug (translations count with their original), and every post that carries a guid:
+    by feed when its source is one of `sources` (the feed URLs feeds.yml lists), else as an orphan."""
     library = Library()
     if not posts_dir.is_dir():
         return library
@@ -137,20 +155,57 @@ def scan_posts(root: Path, posts_dir: Path) -> Library:
         text = path.read_text(encoding="utf-8", errors="replace").removeprefix("\ufeff")
         if "guid:" not in text:
             continue
-        author, guid, existing = read_existing(text, path.relative_to(root).as_posix())
-        if author and guid:
-            library.imported.setdefault((author, guid), existing)
+        author, existing = read_existing(text, path.relative_to(root).as_posix())
+        if existing and existing.source in sources:
+            library.imported.setdefault((existing.source, existing.guid), existing)
+        elif existing and author:
+            library.orphans.setdefault((author, existing.guid), existing)
     return library
 
 
-def _front_matter(entry: Entry, feed: FeedSource, language: str, date: dt.date | dt.datetime) -> dict:
-    meta: dict = {"title": entry.title, "date": date, "author": feed.member, "language": language}
+def identities(entries: Sequence[Entry]) -> list[tuple[str, str | None]]:
+    """Each entry's identity within its feed, and a warning for an entry told apart only by its place.
+
+    The feed's id for the entry, else its link, else the fingerprint of what it carries (title, date, text).
+    A link that several entries share tells none of them apart, so each is then known by link and fingerprint.
+    Entries without an id that carry exactly the same are numbered by occurrence (`#2`, `#3`, …): each stays a
+    post of its own, the same one on every fetch, however the feed orders them.
+    """
+    links = Counter(entry.link for entry in entries if not entry.id and entry.link)
+    first: dict[str, Entry] = {}
+    count: Counter[str] = Counter()
+    result: list[tuple[str, str | None]] = []
+    for entry in entries:
+        if entry.id:
+            result.append((entry.id, None))
+            continue
+        if entry.link and links[entry.link] == 1:
+            base = entry.link
+        elif entry.link:
+            base = "sha256:" + hashlib.sha256(f"{entry.link}\n{entry.fingerprint}".encode()).hexdigest()
+        else:
+            base = entry.fingerprint
+        count[base] += 1
+        if count[base] == 1:
+            first[base] = entry
+            result.append((base, None))
+        else:
+            same = "link, title, date and text" if entry.link else "title, date and text, and no id or link,"
+            result.append((f"{base}#{count[base]}",
+                           f"entry {entry.position} has the same {same} as entry {first[base].position}; "
+                           f"imported as a post of its own (occurrence {count[base]} of that entry)"))
+    return result
+
+
+def _front_matter(entry: Entry, feed: FeedSource, language: str, date: dt.date | dt.datetime, title: str,
+                  guid: str) -> dict:
+    meta: dict = {"title": title, "date": date, "author": feed.member, "language": language}
     if entry.tags:
         meta["tags"] = list(entry.tags)
     meta["status"] = "pending" if feed.policy == "review" else "published"
     if entry.link:
         meta["canonical_url"] = entry.link
-    meta.update(source=feed.url, guid=entry.identity, content=feed.content)
+    meta.update(source=feed.url, guid=guid, content=feed.content)
     return meta
 
 
@@ -166,56 +221,121 @@ def _invalid(text: str) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class _Planned:
+    entry: Entry
+    identity: str
+    twin: str | None  # why the entry is told apart by its place (see `identities`)
+    existing: Existing | None = None
+    adopted: bool = False  # found as an orphan: imported from a feed address feeds.yml no longer lists
+
+
+def _render(item: _Planned, feed: FeedSource, language: str, untitled: str, fetch_date: dt.date) -> str:
+    existing = item.existing
+    date = item.entry.published or (existing.date if existing and existing.date else fetch_date)
+    # A post keeps the guid it was found by, so a post written before identities were scoped stays unchanged.
+    guid = existing.guid if existing and not item.adopted else item.identity
+    meta = _front_matter(item.entry, feed, language, date, item.entry.title or untitled, guid)
+    return render_post(meta, item.entry.body)
+
+
+def _match(todo: list[_Planned], feed: FeedSource, library: Library,
+           render: Callable[[_Planned], str]) -> list[_Planned]:
+    """Each entry with the post it already has, if any: by its identity first; then, for the entries still
+    without one, by the identity an earlier importer recorded, or as an orphan of the same member. When several
+    entries could take the same earlier post, the one whose rendering is that post unchanged takes it, else
+    the first in the feed. A post is matched with one entry at most."""
+    matched = []
+    for item in todo:
+        existing = library.imported.get((feed.url, item.identity))
+        if existing and existing.path not in library.claimed:
+            library.claimed.add(existing.path)
+            item = replace(item, existing=existing)
+        matched.append(item)
+    wanting: dict[str, list[int]] = {}
+    for index, item in enumerate(matched):
+        if item.existing:
+            continue
+        keys = [(library.imported, (feed.url, item.entry.legacy), False),
+                (library.orphans, (feed.member, item.identity), True),
+                (library.orphans, (feed.member, item.entry.legacy), True)]
+        for posts, key, adopted in keys:
+            candidate = posts.get(key)
+            if candidate and candidate.path not in library.claimed:
+                matched[index] = replace(item, existing=candidate, adopted=adopted)
+                wanting.setdefault(candidate.path, []).append(index)
+                break
+    for path, indexes in wanting.items():
+        unchanged = [i for i in indexes if digest(render(matched[i])) == matched[i].existing.recorded]
+        winner = (unchanged or indexes)[0]
+        for index in indexes:
+            if index != winner:
+                matched[index] = replace(matched[index], existing=None, adopted=False)
+        library.claimed.add(path)
+    return matched
+
+
 def plan_feed(
     feed: FeedSource,
     entries: Sequence[Entry],
     library: Library,
     *,
     language: str,
+    untitled: str,
     fetch_date: dt.date,
     posts_rel: str,
 ) -> list[Outcome]:
-    """What to do with each entry of one feed; `posts_rel` is content/posts relative to the root."""
+    """What to do with each entry of one feed, in feed order; `posts_rel` is content/posts relative to the
+    root, `untitled` the title of an entry that has neither a title nor text to make one from."""
     wanted = {s for t in feed.tags if (s := slugify(t))}
     seen: set[str] = set()
-    outcomes: list[Outcome] = []
-    for entry in entries:
-        label = f"entry {entry.position} {entry.title[:60]!r}"
+    outcomes: dict[int, Outcome] = {}
+    todo: list[_Planned] = []
+    for entry, (identity, twin) in zip(entries, identities(entries), strict=True):
         if wanted and not wanted.intersection(entry.tags):
-            outcomes.append(Outcome("skipped"))
-            continue
-        if entry.identity in seen:
-            outcomes.append(Outcome("skipped", warning=f"{label} repeats the id {entry.identity[:80]!r} of "
-                                                       f"an earlier entry; kept the earlier one"))
-            continue
-        seen.add(entry.identity)
-        key = (feed.member, entry.identity)
-        existing = library.imported.get(key)
-        date = entry.published or (existing.date if existing and existing.date else fetch_date)
-        text = render_post(_front_matter(entry, feed, language, date), entry.body)
-        if problem := _invalid(text):
-            outcomes.append(Outcome("skipped",
-                                    warning=f"{label} does not make a valid post ({problem}); skipped"))
-            continue
-        if existing is None:
-            link_name = urlsplit(entry.link).path.rstrip("/").rsplit("/", 1)[-1] if entry.link else ""
-            slug = unique_slug([entry.title, link_name], library.slugs)
-            path = f"{posts_rel}/{IMPORTED}/{feed.member}/{slug}.md"
-            library.slugs.add(slug)
-            library.imported[key] = Existing(path, digest(text), False, date)
-            warning = None if entry.published else f"{label} has no date; dated {fetch_date}, the fetch date"
-            outcomes.append(Outcome("new", path, text, warning=warning))
-        elif existing.edited:
-            # Counted every time, but only worth a line when the feed's version differs from the imported one.
-            note = None if digest(text) == existing.recorded else \
-                "changed by an editor since it was imported; left as is, though the feed has a newer version"
-            outcomes.append(Outcome("edited", existing.path, note=note))
-        elif digest(text) == existing.recorded:
-            outcomes.append(Outcome("unchanged", existing.path))
+            outcomes[entry.position] = Outcome("skipped")
+        elif identity in seen:
+            repeat = f"{_label(entry)} repeats the id {identity[:80]!r} of an earlier entry; kept the earlier one"
+            outcomes[entry.position] = Outcome("skipped", warnings=(repeat,))
         else:
-            library.imported[key] = Existing(existing.path, digest(text), False, date)
-            outcomes.append(Outcome("updated", existing.path, text))
-    return outcomes
+            seen.add(identity)
+            todo.append(_Planned(entry, identity, twin))
+
+    def render(item: _Planned) -> str:
+        return _render(item, feed, language, untitled, fetch_date)
+
+    for item in _match(todo, feed, library, render):
+        outcomes[item.entry.position] = _outcome(item, render(item), feed, library, fetch_date, posts_rel)
+    return [outcomes[position] for position in sorted(outcomes)]
+
+
+def _label(entry: Entry) -> str:
+    return f"entry {entry.position} {entry.title[:60]!r}" if entry.title else f"entry {entry.position}"
+
+
+def _outcome(item: _Planned, text: str, feed: FeedSource, library: Library, fetch_date: dt.date,
+             posts_rel: str) -> Outcome:
+    entry, existing = item.entry, item.existing
+    if problem := _invalid(text):
+        return Outcome("skipped", warnings=(f"{_label(entry)} does not make a valid post ({problem}); skipped",))
+    if existing is None:
+        link_name = urlsplit(entry.link).path.rstrip("/").rsplit("/", 1)[-1] if entry.link else ""
+        slug = unique_slug([entry.title, link_name], library.slugs)
+        path = f"{posts_rel}/{IMPORTED}/{feed.member}/{slug}.md"
+        library.slugs.add(slug)
+        library.claimed.add(path)
+        undated = None if entry.published else f"{_label(entry)} has no date; dated {fetch_date}, the fetch date"
+        return Outcome("new", path, text, warnings=tuple(filter(None, [item.twin, undated])))
+    moved = f"imported from {existing.source}, which feeds.yml no longer lists; now {feed.url}'s" \
+        if item.adopted else None
+    if existing.edited:
+        # Counted every time, but only worth a line when the feed's version differs from the imported one.
+        note = None if digest(text) == existing.recorded else \
+            "changed by an editor since it was imported; left as is, though the feed has a newer version"
+        return Outcome("edited", existing.path, note=note)
+    if digest(text) == existing.recorded:
+        return Outcome("unchanged", existing.path)
+    return Outcome("updated", existing.path, text, note=moved)
 
 
 def write_outcomes(root: Path, outcomes: Sequence[Outcome]) -> list[str]:

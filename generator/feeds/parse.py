@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import html
 import io
+import json
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urljoin
@@ -33,9 +34,11 @@ class FeedError(Exception):
 
 @dataclass(frozen=True)
 class Entry:
-    identity: str  # the feed's id, else the link, else a hash of title and date: stable across fetches
-    title: str  # plain text
+    id: str | None  # the feed's own id for the entry (hashed when longer than Post.guid allows)
     link: str | None  # absolute http(s) URL of the original
+    fingerprint: str  # a hash of what the entry carries (title, date, text) as the feed states it
+    legacy: str  # the identity importers before feed-scoped identities gave it (see `_legacy`)
+    title: str  # plain text; "" when the entry has no title and no text to make one from
     published: dt.datetime | None  # UTC
     tags: tuple[str, ...]  # slugs
     body: str  # safe HTML: the full text or the excerpt, as the feed's `content` setting asks
@@ -96,15 +99,18 @@ def _entry(raw: dict, position: int, feed_url: str, mode: str, images: bool) -> 
     link = _link(raw, feed_url)
     body = _body(raw, link or feed_url, feed_url, mode, images)
     title = _title(raw) or sanitize.shorten(sanitize.plain_text(body), 80)
+    legacy = _legacy(raw, link, title)
     if not body and link:
         escaped = html.escape(link)
         body = sanitize.clean_html(f'<p><a href="{escaped}">{escaped}</a></p>', None)
-    if not body or not title:
+    if not body and not title:
         return f"entry {position} has neither a title nor any text or link; skipped"
     return Entry(
-        identity=_identity(raw, link, title),
-        title=sanitize.shorten(title, MAX_TITLE_LENGTH),
+        id=_id(raw),
         link=link,
+        fingerprint=_fingerprint(raw),
+        legacy=legacy,
+        title=sanitize.shorten(title, MAX_TITLE_LENGTH),
         published=_published(raw),
         tags=tag_slugs([t.get("term") or t.get("label") or "" for t in raw.get("tags") or []]),
         body=body,
@@ -130,15 +136,30 @@ def _title(raw: dict) -> str:
     return sanitize.SPACES.sub(" ", sanitize.printable(value)).strip()
 
 
-def _identity(raw: dict, link: str | None, title: str) -> str:
+def _id(raw: dict) -> str | None:
     ident = sanitize.SPACES.sub(" ", sanitize.printable(raw.get("id") or "")).strip()
-    if ident and len(ident) <= MAX_ID_LENGTH:
-        return ident
-    if ident:
+    if len(ident) > MAX_ID_LENGTH:
         return "sha256:" + hashlib.sha256(ident.encode()).hexdigest()
+    return ident or None
+
+
+def _fingerprint(raw: dict) -> str:
+    """What the entry carries, as the feed's bytes state it: never what this importer makes of it (the sanitized
+    body depends on the feed's settings) and never the fetch date, so the same entry hashes the same on every
+    fetch. An entry without an id or link that is edited at its source is, by this, a new entry."""
+    carried = [raw.get("title") or "", raw.get("published") or raw.get("updated") or "",
+               [c.get("value") or "" for c in raw.get("content") or []], raw.get("summary") or ""]
+    return "sha256:" + hashlib.sha256(json.dumps(carried).encode()).hexdigest()
+
+
+def _legacy(raw: dict, link: str | None, title: str) -> str:
+    """The identity that importers before feed-scoped identities recorded as `guid`, so that the posts they
+    wrote are recognised: the id, else the link, else a hash of the title (or the text's first words) and the
+    raw date string."""
+    if ident := _id(raw):
+        return ident
     if link:
         return link
-    # The raw date string, never the fetch date: an undated entry must keep its identity day after day.
     date = raw.get("published") or raw.get("updated") or ""
     return "sha256:" + hashlib.sha256(f"{title}\n{date}".encode()).hexdigest()
 

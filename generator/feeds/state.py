@@ -1,7 +1,8 @@
 """What the last fetch learnt about each feed (ETag, Last-Modified), so an unchanged feed costs a 304.
 
 The state lives in `.cache/agora/feeds.json`, which git ignores: it is an optimisation, never the record of
-what was imported (the posts' `guid` fields are). Losing it costs one full download per feed, nothing more.
+what was imported (the posts' `source` and `guid` fields are). Losing it costs one full download per feed,
+nothing more.
 """
 
 from __future__ import annotations
