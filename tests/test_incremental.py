@@ -235,3 +235,47 @@ def test_a_corrupt_or_foreign_cache_falls_back_to_a_full_build(tmp_path):
                    if "rendered," in line)
     assert rendered >= 3, result.stderr  # the three broken records were rendered again
     assert tree(root / "site") == expected
+
+
+def test_per_language_builds_assemble_into_the_single_build(tmp_path):
+    """Large communities build each language on its own machine, then assemble the parts."""
+    single = tmp_path / "single"
+    shutil.copytree(MINIMAL, single)
+    assert run_agora("build", "--root", single).code == 0
+    parted = tmp_path / "parted"
+    shutil.copytree(MINIMAL, parted)
+    site_parts, letter_parts = [], []
+    for code in ("en", "sv", "pl"):
+        # On separate machines: nothing shared but the commit (no cache, separate newsletter folders).
+        shutil.rmtree(parted / ".cache", ignore_errors=True)
+        result = run_agora("build", "--root", parted, "--lang", code, "--out", tmp_path / f"site-{code}")
+        assert result.code == 0, result.output
+        (parted / "build" / "newsletters").rename(tmp_path / f"letters-{code}")
+        site_parts.append(tmp_path / f"site-{code}")
+        letter_parts.append(tmp_path / f"letters-{code}")
+    assert run_agora("assemble", *site_parts, "--out", tmp_path / "site").code == 0
+    assert run_agora("assemble", *letter_parts, "--out", tmp_path / "letters").code == 0
+    assert_same_tree(tmp_path / "site", single / "site")
+    assert_same_tree(tmp_path / "letters", single / "build" / "newsletters")
+    # Parts that disagree (another reference date) are refused, naming the file; nothing is written.
+    other = run_agora("build", "--root", parted, "--lang", "sv", "--today", "2027-06-01", "--out", tmp_path / "late")
+    assert other.code == 0, other.output
+    clash = run_agora("assemble", *site_parts, tmp_path / "late", "--out", tmp_path / "mixed")
+    assert clash.code == 1 and "differs between" in clash.stderr, clash.output
+    assert not (tmp_path / "mixed").exists()
+
+
+def test_build_output_counts_pages_and_has_no_control_characters_off_a_terminal(tmp_path):
+    root = tmp_path / "c"
+    shutil.copytree(MINIMAL, root)
+    first = run_agora("build", "--root", root)
+    assert first.code == 0, first.output
+    post = root / "content" / "posts" / "2026" / "first-week.md"
+    post.write_text(post.read_text() + "\nOne more line.\n")
+    second = run_agora("build", "--root", root)
+    assert second.code == 0, second.output
+    for code in ("en", "sv", "pl"):
+        line = next(line for line in second.stderr.splitlines() if line.strip().startswith(f"{code}:"))
+        # Only the post's own page shows its body; the rest is reused.
+        assert " (1 rendered, " in line, line
+    assert not any(ch in second.stderr for ch in "\r\x1b"), repr(second.stderr)
