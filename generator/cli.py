@@ -65,8 +65,9 @@ def parser() -> argparse.ArgumentParser:
     news = sub.add_parser("newsletter", parents=[common, dated, langs], help="render newsletter issues")
     news.add_argument("ids", nargs="*", metavar="ID", help="issue ids (default: all)")
     news.add_argument("--out", type=Path, help="output folder (default: newsletter.out_dir setting)")
-    init = sub.add_parser("init", help="create a new community repository from the demo")
+    init = sub.add_parser("init", help="create a new community repository (a minimal one, or the demo)")
     init.add_argument("dir", type=Path, help="folder to create (must be empty or absent)")
+    init.add_argument("--demo", action="store_true", help="copy the demo community instead of a minimal one")
     return main
 
 
@@ -133,7 +134,7 @@ def cmd_newsletter(args: argparse.Namespace) -> int:
 def cmd_init(args: argparse.Namespace) -> int:
     from generator.scaffold import init
 
-    return init(args.dir)
+    return init(args.dir, demo=args.demo)
 
 
 COMMANDS = {"check": cmd_check, "build": cmd_build, "serve": cmd_serve, "fetch": cmd_fetch,
