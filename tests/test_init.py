@@ -4,6 +4,7 @@ docs/ folder of its own (MkDocs' docs_dir is an empty folder inside Agora)."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -75,3 +76,17 @@ def test_plain_mkdocs_builds_without_a_docs_folder_and_writes_nothing_into_the_r
     assert done.returncode == 0, done.stdout + done.stderr
     assert soup(target / "site" / "about" / "index.html").select_one("article h1").get_text(strip=True) == "About"
     assert {name: data for name, data in files_under(target).items() if not name.startswith("site/")} == before
+
+
+def test_a_docs_dir_that_does_not_exist_is_a_located_error_with_the_way_out(tmp_path: Path):
+    target = tmp_path / "hub"
+    assert run_agora("init", target).code == 0
+    settings = target / "mkdocs.yml"
+    settings.write_text(re.sub(r"^docs_dir: .*$", "docs_dir: docs", settings.read_text(encoding="utf-8"),
+                               flags=re.M), encoding="utf-8")
+    checked = run_agora("check", "--root", target)
+    assert checked.code == 1
+    assert ("mkdocs.yml: docs_dir: folder 'docs' not found: create it, or let Agora supply an empty one with "
+            "`docs_dir: !!python/name:generator.site.EMPTY_DOCS_DIR`") in checked.stderr
+    (target / "docs").mkdir()
+    assert run_agora("check", "--root", target).code == 0
