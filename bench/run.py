@@ -56,6 +56,7 @@ from pathlib import Path
 import psutil
 import yaml
 from markupsafe import escape
+from mkdocs.utils.yaml import get_yaml_loader
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
@@ -295,7 +296,8 @@ def write_trees(community_root: Path, work: Path, jobs: int) -> tuple[list[Path]
         navs = dict(zip(languages, pool.map(_plan_and_write, languages, [work] * len(languages)), strict=True))
     _LOADED = None
 
-    repo = yaml.safe_load((community_root / "mkdocs.yml").read_text(encoding="utf-8"))
+    # MkDocs' loader: the demo's settings use its tags (docs_dir).
+    repo = yaml.load((community_root / "mkdocs.yml").read_text(encoding="utf-8"), Loader=get_yaml_loader())
     default = settings.default_language
     common = {"site_name": settings.site_name, "docs_dir": "docs", "site_dir": "site",
               "markdown_extensions": repo["markdown_extensions"]}

@@ -82,8 +82,7 @@ def generate(target: Path, posts: int, languages: tuple[str, ...] = LANGUAGES) -
     if target.exists():
         shutil.rmtree(target)
     target.mkdir(parents=True)
-    for part in ("locales", "docs"):
-        shutil.copytree(ROOT / part, target / part)
+    shutil.copytree(ROOT / "locales", target / "locales")
     settings = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     settings = settings.replace("languages: [en, nb, sv, pl, el, sl]", f"languages: [{', '.join(languages)}]")
     (target / "mkdocs.yml").write_text(settings, encoding="utf-8")

@@ -68,8 +68,9 @@ def parser() -> argparse.ArgumentParser:
                                                "into one output folder")
     assemble.add_argument("parts", nargs="+", type=Path, metavar="PART", help="a per-language build's --out folder")
     assemble.add_argument("--out", type=Path, required=True, help="the folder to create or replace (e.g. site)")
-    init = sub.add_parser("init", help="create a new community repository from the demo")
+    init = sub.add_parser("init", help="create a new community repository (a minimal one, or the demo)")
     init.add_argument("dir", type=Path, help="folder to create (must be empty or absent)")
+    init.add_argument("--demo", action="store_true", help="copy the demo community instead of a minimal one")
     return main
 
 
@@ -119,7 +120,7 @@ def cmd_newsletter(args: argparse.Namespace) -> int:
 def cmd_init(args: argparse.Namespace) -> int:
     from generator.scaffold import init
 
-    return init(args.dir)
+    return init(args.dir, demo=args.demo)
 
 
 def cmd_assemble(args: argparse.Namespace) -> int:

@@ -19,6 +19,7 @@ from mkdocs.utils.yaml import get_yaml_loader
 from generator.problems import ContentError, Problems
 
 CONFIG_FILE = "mkdocs.yml"
+EMPTY_DOCS_NAME = "generator.site.EMPTY_DOCS_DIR"  # see generator/site/__init__.py
 PLUGIN_NAME = "agora"
 
 
@@ -214,6 +215,11 @@ def load_settings(root: Path, problems: Problems | None = None) -> Settings:
     if not isinstance(site_url, str) or not site_url.startswith(("https://", "http://")):
         problems.error(CONFIG_FILE, "site_url", "expected the published https:// address of the hub")
     config = validate_options(options, problems)
+    docs_dir = raw.get("docs_dir") or "docs"
+    if isinstance(docs_dir, str) and not (root / docs_dir).is_dir():
+        # MkDocs would stop the build with this; say it here too, with the way out.
+        problems.error(CONFIG_FILE, "docs_dir", f"folder {docs_dir!r} not found: create it, or let Agora supply "
+                                                f"an empty one with `docs_dir: !!python/name:{EMPTY_DOCS_NAME}`")
     if problems.errors:
         raise ContentError(problems.errors)
     theme = raw.get("theme") if isinstance(raw.get("theme"), dict) else {}

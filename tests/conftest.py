@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-DEMO_PARTS = ("mkdocs.yml", "content", "newsletters", "locales", "docs")
+DEMO_PARTS = ("mkdocs.yml", "content", "newsletters", "locales")
 
 
 @dataclass

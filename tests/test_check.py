@@ -189,21 +189,6 @@ def test_usage_errors_exit_2(tmp_path):
     assert run_agora("frobnicate").code == 2
 
 
-def test_init_scaffolds_a_community_that_checks_clean(tmp_path):
-    target = tmp_path / "new-hub"
-    created = run_agora("init", target)
-    assert created.code == 0, created.output
-    for part in ("mkdocs.yml", "content/members", "newsletters", "locales/sv/LC_MESSAGES/messages.po",
-                 ".github/workflows/publish.yml", "README.md", ".gitignore"):
-        assert (target / part).exists(), part
-    checked = run_agora("check", "--root", target)
-    assert checked.code == 0, checked.output
-    assert "0 errors" in checked.stdout
-    again = run_agora("init", target)
-    assert again.code == 2
-    assert "not an empty folder" in again.stderr
-
-
 @pytest.mark.parametrize(("option", "value"), [("locales_dir", "../elsewhere"), ("content_dir", "/etc"),
                                                ("newsletter.out_dir", "..")])
 def test_folders_in_settings_must_stay_inside_the_repository(tmp_path, option, value):

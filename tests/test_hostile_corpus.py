@@ -60,6 +60,7 @@ import frontmatter
 import pytest
 import yaml
 from bs4 import BeautifulSoup
+from mkdocs.utils.yaml import get_yaml_loader
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import async_playwright
 
@@ -352,7 +353,7 @@ def hub(tmp_path_factory) -> Hub:
     # The demo's theme and Markdown settings (attr_list, md_in_html, …: what a payload would try to reach),
     # and many posts per index page: hundreds of hostile titles on one page.
     settings = yaml.safe_load((root / "mkdocs.yml").read_text())
-    demo = yaml.safe_load((ROOT / "mkdocs.yml").read_text())
+    demo = yaml.load((ROOT / "mkdocs.yml").read_text(), Loader=get_yaml_loader())  # MkDocs' tags (docs_dir)
     settings["theme"], settings["markdown_extensions"] = demo["theme"], demo["markdown_extensions"]
     agora = next(p for p in settings["plugins"] if isinstance(p, dict) and "agora" in p)["agora"]
     agora["posts_per_page"] = 50

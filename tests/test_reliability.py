@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -170,9 +171,16 @@ def test_private_members_contributions_are_shown_without_a_name(private_build: P
     assert not (private_build / "site" / "members" / "hana-verborgen").exists()
 
 
-@pytest.mark.parametrize("out", [".", "..", "content", "content/posts", "locales", "docs"])
+@pytest.mark.parametrize("out", [".", "..", "content", "content/posts", "locales", "newsletters", "docs"])
 def test_build_refuses_an_output_folder_that_would_replace_its_inputs(tmp_path: Path, out: str):
     root = copy_demo(tmp_path / "c")
+    if out == "docs":
+        # MkDocs' own folder, once the settings name one (the demo uses Agora's empty one).
+        (root / "docs").mkdir()
+        (root / "docs" / "robots.txt").write_text("User-agent: *\n", encoding="utf-8")
+        settings = root / "mkdocs.yml"
+        settings.write_text(re.sub(r"^docs_dir: .*$", "docs_dir: docs", settings.read_text(encoding="utf-8"),
+                                   flags=re.M), encoding="utf-8")
     before = tree_hashes(tmp_path)
     result = run_agora("build", "--root", root, "--out", root / out)
     assert result.code == 2
