@@ -65,6 +65,15 @@ def parser() -> argparse.ArgumentParser:
     news = sub.add_parser("newsletter", parents=[common, dated, langs], help="render newsletter issues")
     news.add_argument("ids", nargs="*", metavar="ID", help="issue ids (default: all)")
     news.add_argument("--out", type=Path, help="output folder (default: newsletter.out_dir setting)")
+    tr = sub.add_parser("translations", parents=[langs], help="which translations are missing, stale or current")
+    tr.add_argument("--root", type=Path, default=Path("."), help="repository root (default: current folder)")
+    tr.add_argument("--json", action="store_true", help="print the report as JSON")
+    tr.add_argument("--diff", action="store_true", help="with git history: what changed in each stale one's original")
+    tr_actions = tr.add_subparsers(dest="action", metavar="ACTION")
+    tr_mark = tr_actions.add_parser("mark", help="record that translations match their originals as they are now")
+    tr_mark.add_argument("files", nargs="*", type=Path, metavar="FILE", help="translation files, e.g. x.pl.md")
+    tr_mark.add_argument("--all", action="store_true", help="every translation")
+    tr_mark.add_argument("--root", type=Path, default=argparse.SUPPRESS, help="repository root")
     init = sub.add_parser("init", help="create a new community repository from the demo")
     init.add_argument("dir", type=Path, help="folder to create (must be empty or absent)")
     return main
@@ -97,10 +106,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     settings = load_settings(args.root, problems)
     community, found = load_community(settings)
     problems.extend(found)
-    print_problems(problems.errors + problems.warnings)
+    print_problems(problems.errors + problems.warnings + problems.notes)
     print(coverage_table(community))
-    errors, warnings = len(problems.errors), len(problems.warnings)
-    print(f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}")
+    errors, warnings, notes = len(problems.errors), len(problems.warnings), len(problems.notes)
+    print(f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+          + (f", {notes} note{'s' * (notes != 1)}" if notes else ""))
     return EXIT_ERRORS if errors or (args.strict and warnings) else EXIT_OK
 
 
@@ -130,6 +140,12 @@ def cmd_newsletter(args: argparse.Namespace) -> int:
     return newsletter_command(args)
 
 
+def cmd_translations(args: argparse.Namespace) -> int:
+    from generator.translations import translations_command
+
+    return translations_command(args)
+
+
 def cmd_init(args: argparse.Namespace) -> int:
     from generator.scaffold import init
 
@@ -137,7 +153,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"check": cmd_check, "build": cmd_build, "serve": cmd_serve, "fetch": cmd_fetch,
-            "newsletter": cmd_newsletter, "init": cmd_init}
+            "newsletter": cmd_newsletter, "init": cmd_init, "translations": cmd_translations}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -22,6 +22,7 @@ from generator.config import AgoraConfig, Settings, load_settings
 from generator.i18n import Language, load_languages
 from generator.model import Community, load_community
 from generator.problems import ContentError, Problems
+from generator.site import repository
 from generator.site.nav import navigation
 from generator.site.pages import PlannedPage, relative
 from generator.site.planner import plan_language
@@ -159,4 +160,7 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
             {"lang": "x-default", "href": self.settings.site_url + urls.prefix(fallback, default) + planned.url})
         if planned.canonical:
             page.canonical_url = planned.canonical
+        # Material's edit button: the content file the page shows (a translation's own, else the original), never
+        # the virtual file MkDocs built it from; pages made of many items (indices) have none.
+        page.edit_url = repository.edit_url(self.settings, planned.source) if planned.source else None
         return context
