@@ -68,6 +68,15 @@ def parser() -> argparse.ArgumentParser:
                                                "into one output folder")
     assemble.add_argument("parts", nargs="+", type=Path, metavar="PART", help="a per-language build's --out folder")
     assemble.add_argument("--out", type=Path, required=True, help="the folder to create or replace (e.g. site)")
+    tr = sub.add_parser("translations", parents=[langs], help="which translations are missing, stale or current")
+    tr.add_argument("--root", type=Path, default=Path("."), help="repository root (default: current folder)")
+    tr.add_argument("--json", action="store_true", help="print the report as JSON")
+    tr.add_argument("--diff", action="store_true", help="with git history: what changed in each stale one's original")
+    tr_actions = tr.add_subparsers(dest="action", metavar="ACTION")
+    tr_mark = tr_actions.add_parser("mark", help="record that translations match their originals as they are now")
+    tr_mark.add_argument("files", nargs="*", type=Path, metavar="FILE", help="translation files, e.g. x.pl.md")
+    tr_mark.add_argument("--all", action="store_true", help="every translation")
+    tr_mark.add_argument("--root", type=Path, default=argparse.SUPPRESS, help="repository root")
     init = sub.add_parser("init", help="create a new community repository (a minimal one, or the demo)")
     init.add_argument("dir", type=Path, help="folder to create (must be empty or absent)")
     init.add_argument("--demo", action="store_true", help="copy the demo community instead of a minimal one")
@@ -85,10 +94,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     settings = load_settings(args.root, problems)
     community, found = load_community(settings)
     problems.extend(found)
-    print_problems(problems.errors + problems.warnings)
+    print_problems(problems.errors + problems.warnings + problems.notes)
     print(coverage_table(community))
-    errors, warnings = len(problems.errors), len(problems.warnings)
-    print(f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}")
+    errors, warnings, notes = len(problems.errors), len(problems.warnings), len(problems.notes)
+    print(f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+          + (f", {notes} note{'s' * (notes != 1)}" if notes else ""))
     return EXIT_ERRORS if errors or (args.strict and warnings) else EXIT_OK
 
 
@@ -117,6 +127,12 @@ def cmd_newsletter(args: argparse.Namespace) -> int:
     return newsletter_command(args)
 
 
+def cmd_translations(args: argparse.Namespace) -> int:
+    from generator.translations import translations_command
+
+    return translations_command(args)
+
+
 def cmd_init(args: argparse.Namespace) -> int:
     from generator.scaffold import init
 
@@ -136,7 +152,8 @@ def cmd_assemble(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"check": cmd_check, "build": cmd_build, "serve": cmd_serve, "fetch": cmd_fetch,
-            "newsletter": cmd_newsletter, "assemble": cmd_assemble, "init": cmd_init}
+            "newsletter": cmd_newsletter, "assemble": cmd_assemble, "init": cmd_init,
+            "translations": cmd_translations}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -53,6 +53,15 @@ class NewsletterConfig(base.Config):
     """Gmail clips messages above ~102 KB; a larger rendering fails the build."""
 
 
+# The collections as `agora check` and `agora translations` name them.
+COLLECTIONS = ("members", "posts", "spotlights", "stories", "events", "courses", "lessons", "pages", "newsletters")
+
+
+class TranslationsConfig(base.Config):
+    strict_collections = c.ListOfItems(c.Choice(COLLECTIONS), default=["pages"])
+    """Collections whose stale translations are warnings (errors with --strict); elsewhere they are notes."""
+
+
 class BadgeRule(base.Config):
     id = c.Type(str)
     """Identifier, also the badge's CSS class."""
@@ -85,6 +94,8 @@ class AgoraConfig(base.Config):
     """The newsletter sign-up block on the home page."""
     newsletter = c.SubConfig(NewsletterConfig)
     """E-mail settings of the newsletter issues."""
+    translations = c.SubConfig(TranslationsConfig)
+    """How strictly `agora check` treats translations that lag their originals."""
     badges = c.ListOfItems(
         c.SubConfig(BadgeRule),
         default=[
@@ -116,6 +127,9 @@ class Settings:
     options: AgoraConfig
     # Folders MkDocs itself reads besides Agora's own (docs_dir, a theme's custom_dir), relative to root.
     mkdocs_dirs: tuple[str, ...] = ()
+    # MkDocs' `repo_url` and `edit_uri`, for links that edit or create a content file in the repository.
+    repo_url: str | None = None
+    edit_uri: str | None = None
 
     @property
     def default_language(self) -> str:
@@ -232,4 +246,6 @@ def load_settings(root: Path, problems: Problems | None = None) -> Settings:
         languages=tuple(config.languages),
         options=config,
         mkdocs_dirs=mkdocs_dirs,
+        repo_url=raw["repo_url"] if isinstance(raw.get("repo_url"), str) else None,
+        edit_uri=raw["edit_uri"] if isinstance(raw.get("edit_uri"), str) else None,
     )

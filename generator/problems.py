@@ -19,6 +19,8 @@ EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
+    # Worth knowing, never a failure, not even with --strict (a post whose translation lags its original).
+    NOTE = "note"
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,7 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
-        label = "" if self.severity is Severity.ERROR else "warning: "
+        label = "" if self.severity is Severity.ERROR else f"{self.severity}: "
         return f"{where}: {self.field or '-'}: {label}{self.message}"
 
 
@@ -51,6 +53,9 @@ class Problems:
     def warning(self, path: str | PurePosixPath, field: str, message: str, line: int | None = None) -> None:
         self.items.append(Problem(str(path), line, field, message, Severity.WARNING))
 
+    def note(self, path: str | PurePosixPath, field: str, message: str, line: int | None = None) -> None:
+        self.items.append(Problem(str(path), line, field, message, Severity.NOTE))
+
     def extend(self, other: Problems) -> None:
         self.items.extend(other.items)
 
@@ -61,6 +66,10 @@ class Problems:
     @property
     def warnings(self) -> list[Problem]:
         return sorted((p for p in self.items if p.severity is Severity.WARNING), key=Problem.sort_key)
+
+    @property
+    def notes(self) -> list[Problem]:
+        return sorted((p for p in self.items if p.severity is Severity.NOTE), key=Problem.sort_key)
 
     def __bool__(self) -> bool:
         return bool(self.items)

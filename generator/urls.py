@@ -103,6 +103,11 @@ def page(slug: str) -> str:
     return f"{slug}/"
 
 
+def translate() -> str:
+    """The language's "Help translate" page: what is missing or stale in it."""
+    return "translate/"
+
+
 def newsletter_archive() -> str:
     return "newsletter/"
 
@@ -135,6 +140,6 @@ def fixed_pages(languages: Sequence[str], default: str) -> frozenset[str]:
     home. An item whose URL is one of these would silently replace it (or be replaced), so the loader refuses it:
     a page named `posts` or `sv`, a member `leaderboard`, an event `past`."""
     pages = [home(), posts_index(), members_index(), leaderboard(), spotlights_index(), stories_index(),
-             events_index(), past_events(), academy(), figures(), newsletter_archive()]
+             events_index(), past_events(), academy(), figures(), newsletter_archive(), translate()]
     pages += [prefix(lang, default) + home() for lang in languages]
     return frozenset(url.casefold() for url in pages)

@@ -324,6 +324,29 @@ def test_keyboard_focus_is_visible_on_the_language_switcher(visit: Visit):
     visit.assert_clean()
 
 
+def test_polish_help_translate_page_leads_to_the_page_it_names(visit: Visit):
+    """The demo's lesson "What a community is for" changed after its Polish translation was made: the Polish
+    "Help translate" page lists it, and its entry leads to the lesson, which says so and links to the original."""
+    page = visit.open("pl/translate/")
+    expect(page.locator("article h1")).to_have_text("Pomóż w tłumaczeniu")
+    entry = page.locator("li[data-status='stale']").filter(
+        has_text="content/academy/community-foundations/01-what-a-community-is-for.pl.md")
+    expect(entry).to_contain_text("Oryginał się zmienił")
+    title = entry.locator("a").first
+    expect(title).to_have_text("Po co jest społeczność")
+    title.click()
+    expect(page).to_have_url(visit.base + "pl/academy/community-foundations/what-a-community-is-for/")
+    expect(page.locator("article h1")).to_have_text("Po co jest społeczność")
+    notice = page.locator(".agora-stale")
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("Oryginał tej strony zmienił się od czasu jej przetłumaczenia.")
+    notice.get_by_role("link", name="Przeczytaj oryginał (angielski)").click()
+    expect(page).to_have_url(visit.base + "academy/community-foundations/what-a-community-is-for/")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator(".agora-stale")).to_have_count(0)
+    visit.assert_clean()
+
+
 # Accessibility -----------------------------------------------------------------------------------------------
 
 # (rule, CSS selector of the node) pairs that come from Material's own markup, not from Agora's templates:
@@ -338,6 +361,7 @@ AXE_PAGES = {
     "lesson": LESSON,
     "member": "members/eleni-papadaki/",
     "figures": "figures/",
+    "translate": "translate/",
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Generic, TypeVar
@@ -21,6 +22,7 @@ from generator.model.records import (
     Spotlight,
     Story,
 )
+from generator.model.staleness import source_digest
 
 if TYPE_CHECKING:
     from generator.config import Settings
@@ -37,6 +39,8 @@ class Version(Generic[R]):
     lang: str
     path: str
     fallback: bool = False
+    # A translation's `source:`: the digest of the original it was made from (see model.staleness).
+    source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,11 @@ class Item(Generic[R]):
     translations: Mapping[str, Version[R]] = field(default_factory=dict)
     course: str | None = None
     order: int = 0
+
+    @functools.cached_property
+    def digest(self) -> str:
+        """The digest of this original's translatable text, which a current translation records."""
+        return source_digest(self.record, self.body)
 
     @property
     def original(self) -> Version[R]:

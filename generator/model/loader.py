@@ -15,9 +15,10 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
 import yaml
-from pydantic import BaseModel, ValidationError, create_model
+from pydantic import BaseModel, BeforeValidator, ValidationError, create_model
 
 from generator import urls
 from generator.config import Settings
@@ -38,6 +39,7 @@ from generator.model.records import (
     Story,
 )
 from generator.model.references import check_references
+from generator.model.staleness import COLLECTION, check_digest, status
 from generator.problems import Problems
 
 MAX_FILE_BYTES = 2_000_000
@@ -81,6 +83,8 @@ class Parsed:
     source: Source
     record: Record
     body: str
+    # A translation's line holding `source:` (the digest of the original it was made from), when it has one.
+    source_line: int | None = None
 
 
 SAFE_FIELD = re.compile(r"[\w.()-]{1,100}")
@@ -269,9 +273,11 @@ def read_text(path: str | Path, rel: str, problems: Problems) -> str | None:
 
 
 def _translation_model(record: type[Record]) -> type[BaseModel]:
-    fields = {
+    fields: dict[str, tuple] = {
         name: (record.model_fields[name].rebuild_annotation() | None, None) for name in record.TRANSLATABLE
     }
+    # Not a field of the record (a post's own `source` is its feed): it says which original was translated.
+    fields["source"] = (Annotated[str, BeforeValidator(check_digest)] | None, None)
     return create_model(f"{record.__name__}Translation", __base__=Record, __module__=__name__, **fields)
 
 
@@ -281,7 +287,7 @@ globals().update({model.__name__: model for model in TRANSLATIONS.values()})
 
 
 def translation_model(record: type[Record]) -> type[BaseModel]:
-    """The schema of a translation file: only the record's translatable fields, all optional."""
+    """The schema of a translation file: only the record's translatable fields, all optional, and `source`."""
     return TRANSLATIONS[record]
 
 
@@ -373,7 +379,8 @@ def read_source(path: str | Path, source: Source, problems: Problems) -> Parsed 
         return None
     if not body.strip() and source.kind in {"post", "page", "lesson"} and not source.lang:
         problems.warning(source.rel, "(body)", "the text is empty")
-    return Parsed(source, record, body)
+    source_line = frontmatter_yaml.key_lines(text).get("source") if source.lang and "source" in meta else None
+    return Parsed(source, record, body, source_line)
 
 
 def _key(slug: str) -> str:
@@ -410,10 +417,12 @@ def assemble(
         else:
             originals[key] = p
     default = settings.default_language
+    strict = settings.options.translations.strict_collections
     items: dict[str, list[Item]] = defaultdict(list)
     for key, p in originals.items():
         lang = getattr(p.record, "language", None) or default
         versions: dict[str, Version] = {}
+        source_lines: dict[str, int | None] = {}
         for t in sorted(translations.pop(key, []), key=lambda t: t.source.rel):
             tlang = t.source.lang
             if tlang in versions:
@@ -428,13 +437,24 @@ def assemble(
                 problems.error(t.source.rel, "(file name)", f"translates into {tlang!r}, the language of the "
                                                             f"original; edit {p.source.rel} instead")
                 continue
-            update = {k: v for k in t.record.model_fields_set if (v := getattr(t.record, k)) is not None}
+            update = {k: v for k in t.record.model_fields_set - {"source"} if (v := getattr(t.record, k)) is not None}
             record = p.record.model_copy(update=update)
-            versions[tlang] = Version(record, t.body if t.body.strip() else p.body, tlang, t.source.rel)
-        items[p.source.kind].append(Item(
+            versions[tlang] = Version(record, t.body if t.body.strip() else p.body, tlang, t.source.rel,
+                                      source=t.record.source)
+            source_lines[tlang] = t.source_line
+        item = Item(
             kind=p.source.kind, slug=p.source.slug, path=p.source.rel, lang=lang, record=p.record, body=p.body,
             translations=versions, course=p.source.course, order=p.source.order,
-        ))
+        )
+        items[p.source.kind].append(item)
+        for tlang, version in versions.items():
+            if status(item, tlang) == "stale":
+                # A stale guideline holds members to rules that changed: a warning (an error with --strict) in the
+                # collections the settings name; elsewhere a note that never fails a run.
+                report = problems.warning if COLLECTION[item.kind] in strict else problems.note
+                report(version.path, "source", f"the original changed since this translation; update it (`agora "
+                                               f"translations --diff` shows how {item.path} changed), then run "
+                                               f"`agora translations mark {version.path}`", source_lines[tlang])
     originals_found = {_identity(s) for s in sources if not s.lang}
     for key, orphans in translations.items():
         if key in originals_found:

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 
 from generator import urls
 from generator.i18n import Language
-from generator.model import Community, Item
+from generator.model import Community, Item, staleness
 from generator.model.occurrences import is_upcoming, next_start
 from generator.newsletter import web
 from generator.newsletter.view import published_in
 from generator import atom
-from generator.site import badges, calendar, figures
+from generator.site import badges, calendar, figures, repository
 from generator.site.pages import PlannedFile, PlannedPage, paginate, relative
 from generator.site.render import Renderer
 
@@ -69,8 +69,13 @@ class SitePlan:
         version = item.version(self.lang.code) if item else None
         fallback = version.lang if version and version.fallback else None
         here = self.renderer.full(url)
+        # A translation made from an older original links to the original; a missing one, to where it is made.
+        stale = item is not None and staleness.status(item, self.lang.code) == "stale"
+        original = relative(self.renderer.full(url, item.lang), here) if stale else None
+        create = repository.create_url(self.community.settings, staleness.translation_path(item, self.lang.code)) \
+            if fallback else None
         markdown = self.renderer.render(template, here, plan=self, title=title, item=item, v=version,
-                                        fallback=fallback, **values)
+                                        fallback=fallback, stale_original=original, create_url=create, **values)
         self.pages.append(PlannedPage(url=url, title=title, markdown=markdown, description=description,
                                       canonical=canonical, nav=nav, toc=template in LONG_READS,
                                       languages=languages, source=version.path if version else None))
@@ -90,6 +95,7 @@ class SitePlan:
         self.academy_section()
         self.figures_page()
         self.plain_pages()
+        self.translate_page()
         self.newsletter_section()
         return self
 
@@ -243,6 +249,21 @@ class SitePlan:
         for page in self.community.pages:
             self.add(urls.page(page.slug), "page.md.j2", self.version(page).record.title, item=page,
                      nav="pages", description=self.version(page).record.summary)
+
+    def translate_page(self) -> None:
+        """What is missing or stale in this language, most important first, each with a link to its page and, when
+        the settings name the repository, to where its translation is created or updated."""
+        wanted = staleness.help_wanted(self.community, self.lang.code)
+        settings = self.community.settings
+        sections = [(self.gettext("Site pages"), wanted.pages), (self.gettext("Academy"), wanted.academy),
+                    (self.gettext("Posts"), wanted.posts)]
+        rows = {heading: [{
+            "url": urls.item_page(e.item.kind, e.item.slug) or urls.lesson(e.item.course, e.item.slug),
+            "version": self.version(e.item), "status": e.status, "path": e.path,
+            "action": (repository.create_url if e.status == "missing" else repository.edit_url)(settings, e.path),
+        } for e in entries] for heading, entries in sections if entries}
+        self.add(urls.translate(), "translate.md.j2", self.gettext("Help translate"), nav="pages", sections=rows,
+                 more_posts=wanted.more_posts)
 
 
     def newsletter_section(self) -> None:

@@ -30,6 +30,7 @@ from generator.config import AgoraConfig
 from generator.inputs import BuildInputs, load_inputs
 from generator.problems import ContentError
 from generator.site.cache import PageCache, PageRecord
+from generator.site import repository
 from generator.site.nav import navigation
 from generator.site.pages import PlannedPage, relative
 from generator.site.planner import plan_language
@@ -282,6 +283,9 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
             {"lang": "x-default", "href": self.settings.site_url + urls.prefix(fallback, default) + planned.url})
         if planned.canonical:
             page.canonical_url = planned.canonical
+        # Material's edit button: the content file the page shows (a translation's own, else the original), never
+        # the virtual file MkDocs built it from; pages made of many items (indices) have none.
+        page.edit_url = repository.edit_url(self.settings, planned.source) if planned.source else None
         return context
 
     # Last, so the HTML cached is the HTML written.
