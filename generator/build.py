@@ -89,9 +89,13 @@ def build_language(root: Path, code: str, site_dir: Path, strict: bool, reuse: b
     try:
         mkdocs_build(config)
     except Exception as exc:
-        if plugin.current is None:
-            raise
-        raise PageError(_blame(plugin.current, code, exc)) from None
+        if plugin.current is not None:
+            raise PageError(_blame(plugin.current, code, exc)) from None
+        if where := _template_frame(exc):
+            # Before any page: planning, whose page templates are Agora's.
+            raise PageError(f"{where}template error while planning the pages of {code!r}: "
+                            f"{type(exc).__name__}: {exc}") from None
+        raise
     return LanguageResult(code, plugin.rendered, plugin.reused, time.perf_counter() - started)
 
 
@@ -103,9 +107,13 @@ def _blame(current, code: str, exc: Exception) -> str:
         # Python-Markdown (through html.parser) can fail on odd raw HTML.
         return (f"{planned.source or page}: (body): cannot be rendered in {code!r} ({type(exc).__name__}: {exc}); "
                 "check the raw HTML in the text")
-    frames = [frame for frame in traceback.extract_tb(exc.__traceback__) if frame.filename.endswith(".html")]
-    where = f"{frames[-1].filename}:{frames[-1].lineno}: " if frames else ""
-    return f"{where}template error while rendering page {page} in {code!r}: {type(exc).__name__}: {exc}"
+    return f"{_template_frame(exc)}template error while rendering page {page} in {code!r}: {type(exc).__name__}: {exc}"
+
+
+def _template_frame(exc: Exception) -> str:
+    """`file:line: ` of the innermost Jinja template in the traceback (Jinja maps its frames to template lines)."""
+    frames = [frame for frame in traceback.extract_tb(exc.__traceback__) if frame.filename.endswith((".html", ".j2"))]
+    return f"{frames[-1].filename}:{frames[-1].lineno}: " if frames else ""
 
 
 def _stopped(problems) -> int:
