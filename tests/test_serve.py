@@ -1,0 +1,76 @@
+"""`agora serve --lang sv`: the Swedish preview is rebuilt on every save and the open page reloads by itself."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from conftest import copy_demo
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
+POST = Path("content/posts/2026/moderation-ladder-in-practice")
+# Generous: a loaded CI machine rebuilds a language of the demo in seconds, not milliseconds.
+RELOAD_MS = 120_000
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(url: str, process: subprocess.Popen, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "agora serve stopped"
+        try:
+            with urllib.request.urlopen(url, timeout=5):
+                return
+        except OSError:
+            time.sleep(0.3)
+    pytest.fail(f"agora serve did not answer at {url} within {seconds} s")
+
+
+@pytest.mark.browser
+def test_a_save_shows_in_the_open_swedish_page(tmp_path):
+    root = copy_demo(tmp_path / "c")
+    port = free_port()
+    log = (tmp_path / "serve.log").open("w")
+    server = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--root", root, "--lang", "sv",
+                               "--addr", f"127.0.0.1:{port}"], stdout=log, stderr=subprocess.STDOUT,
+                              env={**os.environ, "SOURCE_DATE_EPOCH": "1795132800"})
+    url = f"http://127.0.0.1:{port}/sv/posts/{POST.name}/"
+    try:
+        wait_for(url, server, 600)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+            page = browser.new_page()
+            page.goto(url)
+            expect(page.locator("h1")).to_contain_text("moderationsstege")
+            # The Swedish translation's body: the page shows the new paragraph without being reloaded by hand.
+            translation = root / f"{POST}.sv.md"
+            translation.write_text(translation.read_text() + "\nEn ny mening från förhandsgranskningen.\n")
+            expect(page.locator("article")).to_contain_text("En ny mening från förhandsgranskningen.",
+                                                            timeout=RELOAD_MS)
+            # The English original's shared field (its tags) shows on the Swedish page too.
+            original = root / f"{POST}.md"
+            original.write_text(original.read_text().replace("tags: [moderation]", "tags: [moderation, preview]"))
+            expect(page.locator("article")).to_contain_text("preview", timeout=RELOAD_MS)
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+    output = (tmp_path / "serve.log").read_text()
+    assert "sv: " in output and "reused" in output, output  # the rebuilds were incremental
+    assert not (root / "site").exists()  # the preview never touches the published output
