@@ -228,7 +228,7 @@ def test_search_with_no_match_says_so(visit: Visit):
 
 def test_pagination_leads_to_older_posts(visit: Visit):
     page = visit.open("posts/")
-    titles = page.locator(".agora-list .agora-card h3")
+    titles = page.locator(".agora-list .agora-card__title")
     expect(titles).to_have_count(8)
     first = titles.all_inner_texts()
     page.locator(".agora-pager").get_by_role("link", name=re.compile("Older")).click()
