@@ -5,8 +5,12 @@ BIN    := $(VENV)/bin
 # Chromium comes from Debian: Playwright's own browser download cannot run here (no internet).
 CHROMIUM := /usr/bin/chromium
 N ?=
+# The Nu Html Checker, which tests/test_valid_html.py runs: the jar from the npm registry (pinned), Java from Debian.
+VNU_VERSION := 26.9.27
+VNU_DIR := .cache/tools/vnu
+VNU_STAMP := $(VNU_DIR)/.installed-$(VNU_VERSION)
 
-.PHONY: site test serve bench check messages lint clean
+.PHONY: site test serve bench check messages lint clean java vnu
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +33,22 @@ $(CHROMIUM):
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null
 
+# Debian's Java runtime, only where no `java` is on the PATH.
+java:
+	@command -v java >/dev/null || { if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq default-jre-headless >/dev/null; }
+
+# Into a folder of its own that git ignores. --ignore-scripts: the package's install script would fetch a Java
+# runtime of its own; Debian's is used instead. The stamp names the version, so changing VNU_VERSION reinstalls.
+$(VNU_STAMP):
+	@command -v npm >/dev/null || { if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq npm >/dev/null; }
+	rm -rf $(VNU_DIR) && mkdir -p $(VNU_DIR)
+	npm install --prefix $(VNU_DIR) --no-save --ignore-scripts --no-audit --no-fund --silent vnu-jar@$(VNU_VERSION)
+	touch $@
+
+vnu: java $(VNU_STAMP)
+
 site: $(VENV)/.installed
 	$(BIN)/agora build
 
@@ -38,7 +58,7 @@ serve: $(VENV)/.installed
 check: $(VENV)/.installed
 	$(BIN)/agora check
 
-test: $(VENV)/.installed-test $(CHROMIUM)
+test: $(VENV)/.installed-test $(CHROMIUM) vnu
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
 
 lint: $(VENV)/.installed-test

@@ -228,7 +228,7 @@ def test_search_with_no_match_says_so(visit: Visit):
 
 def test_pagination_leads_to_older_posts(visit: Visit):
     page = visit.open("posts/")
-    titles = page.locator(".agora-list .agora-card h3")
+    titles = page.locator(".agora-list .agora-card__title")
     expect(titles).to_have_count(8)
     first = titles.all_inner_texts()
     page.locator(".agora-pager").get_by_role("link", name=re.compile("Older")).click()
@@ -400,4 +400,78 @@ def test_newsletter_html_has_no_horizontal_overflow(browser: Browser, newsletter
             sizes = page.evaluate("({scroll: document.scrollingElement.scrollWidth, inner: window.innerWidth})")
             assert sizes["inner"] == width
             assert sizes["scroll"] <= sizes["inner"], (path.relative_to(newsletters).as_posix(), sizes)
+        visit.assert_clean()
+
+
+# What a text element's colour is against what it is drawn on, as rendered: colours from getComputedStyle, the
+# background found by walking up to the first opaque one (semi-transparent ones blended on the way), the ratio
+# by WCAG 2's relative luminance. Also the text, link and image figures spam filters weigh.
+EMAIL_READING = """() => {
+  const rgba = value => {
+    const parts = value.match(/[\\d.]+/g).map(Number);
+    return parts.length > 3 ? parts : [...parts, 1];
+  };
+  const over = (top, below) => below.map((v, i) => top[3] * top[i] + (1 - top[3]) * v);
+  const background = element => {
+    const layers = [];
+    for (let e = element; e; e = e.parentElement) {
+      const colour = rgba(getComputedStyle(e).backgroundColor);
+      if (colour[3] > 0) layers.push(colour);
+      if (colour[3] >= 1) break;
+    }
+    return layers.reverse().reduce((below, top) => over(top, below), [255, 255, 255]);
+  };
+  const luminance = rgb => {
+    const [r, g, b] = rgb.map(v => v / 255).map(v => v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const contrast = (a, b) => {
+    const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+    return (hi + 0.05) / (lo + 0.05);
+  };
+  // The preheader's padding (zero-width and no-break spaces) is not text a reader sees.
+  const visible = text => text.replace(/[\\s\\u034f\\u200c\\u00a0]+/g, " ").trim();
+  const texts = [];
+  for (const element of [document.body, ...document.body.querySelectorAll("*")]) {
+    const own = visible([...element.childNodes].filter(n => n.nodeType === Node.TEXT_NODE)
+                                               .map(n => n.textContent).join(" "));
+    if (!own) continue;
+    const style = getComputedStyle(element);
+    const bg = background(element);
+    const fg = over(rgba(style.color), bg);
+    texts.push({element: element.tagName.toLowerCase() + (element.className ? "." + element.className : ""),
+                text: own.slice(0, 40), ratio: contrast(fg, bg), opacity: style.opacity,
+                color: style.color, background: "rgb(" + bg.map(Math.round).join(", ") + ")"});
+  }
+  const preheader = document.querySelector(".preheader");
+  const shown = visible(document.body.innerText);
+  return {
+    texts,
+    preheader: preheader && {text: visible(preheader.textContent), display: getComputedStyle(preheader).display},
+    textLength: shown.length,
+    linkLength: [...document.querySelectorAll("a")].map(a => visible(a.innerText).length).reduce((a, b) => a + b, 0),
+    images: document.images.length,
+  };
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_newsletter_text_is_readable_and_nothing_is_hidden_by_colour(browser: Browser, newsletters: Path,
+                                                                      newsletter_url: str, scheme: str):
+    """Text coloured like its background is a spam-filter content rule and unreadable: the preheader is hidden
+    by display and size alone, and every text has a contrast of at least 4.5:1 (WCAG AA) in light and dark mode.
+    Links stay a minority of the text, and images (where a note has any) come with plenty of text."""
+    renderings = sorted(newsletters.glob("*/*.html"))
+    with _visit(browser, newsletter_url, color_scheme=scheme) as visit:
+        for path in renderings:
+            name = path.relative_to(newsletters).as_posix()
+            reading = visit.open(name).evaluate(EMAIL_READING)
+            preheader = reading["preheader"]
+            assert preheader and preheader["text"] and preheader["display"] == "none", (name, preheader)
+            assert any(t["element"] == "div.preheader" for t in reading["texts"]), name
+            low = [t for t in reading["texts"] if t["ratio"] < 4.5 or t["opacity"] != "1"]
+            assert low == [], (name, low)
+            assert reading["linkLength"] <= 0.5 * reading["textLength"], (name, reading["linkLength"],
+                                                                        reading["textLength"])
+            assert reading["textLength"] >= 500 * max(1, reading["images"]), (name, reading["images"])
         visit.assert_clean()

@@ -111,7 +111,7 @@ def test_upcoming_and_past_split_on_the_reference_date(demo_site: Path):
     assert "ask the moderators" in titles.lower()
     assert upcoming is not None
     past_page = soup(demo_site / "events" / "past" / "index.html")
-    past_links = [a["href"] for a in past_page.select(".agora-card h3 a")]
+    past_links = [a["href"] for a in past_page.select(".agora-card__title a")]
     assert any("2026-08-20-onboarding-teardown" in href for href in past_links)
     assert not any(AMA in href for href in past_links)
 

@@ -308,6 +308,27 @@ def test_demo_every_issue_in_every_language_is_a_valid_email(demo_built):
     assert not missing, "\n".join(missing)
 
 
+# The language names the List-Id phrases carry: each language's own name for itself.
+LIST_NAMES = {"en": "English", "nb": "Norsk bokmål", "sv": "Svenska", "pl": "Polski", "el": "Ελληνικά",
+              "sl": "Slovenščina"}
+
+
+def test_demo_each_language_is_a_list_of_its_own_with_a_list_id(demo_built):
+    """RFC 2919: every issue of one language carries that language's List-Id, in the hub's domain; subscribers'
+    filters and the e-mail service tell the lists apart by it."""
+    seen: dict[str, set[str]] = {}
+    for eml in sorted(demo_built.letters.rglob("*.eml")):
+        lang, raw = eml.stem, eml.read_bytes()
+        list_id = f"{lang}.newsletter.commonground.example.org"
+        header = re.search(rb"^List-Id:(.*?)\r\n(?![ \t])", raw, re.MULTILINE | re.DOTALL)
+        assert header and header[1].isascii() and header[1].rstrip().endswith(f"<{list_id}>".encode()), (eml, header)
+        value = str(parse(eml)["List-Id"]).strip()
+        assert value in (f'"Common Ground ({LIST_NAMES[lang]})" <{list_id}>',
+                         f"Common Ground ({LIST_NAMES[lang]}) <{list_id}>"), (eml, value)
+        seen.setdefault(lang, set()).add(value)
+    assert set(seen) == set(LANGS) and all(len(values) == 1 for values in seen.values()), seen
+
+
 @pytest.mark.parametrize("lang", ["pl", "sl"])
 def test_demo_post_counts_use_the_plural_form_of_their_number(demo_built, lang):
     forms = NEW_POSTS[lang]

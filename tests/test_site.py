@@ -79,8 +79,8 @@ def test_posts_index_is_paginated(demo_site: Path):
     second = soup(second_path)
     assert second_path.parent.as_posix().endswith("posts/page/2")
     assert second.select_one('a[rel="prev"]') is not None
-    titles = {a.get_text(strip=True) for a in first.select(".agora-card h3 a")}
-    assert titles.isdisjoint(a.get_text(strip=True) for a in second.select(".agora-card h3 a"))
+    titles = {a.get_text(strip=True) for a in first.select(".agora-card__title a")}
+    assert titles.isdisjoint(a.get_text(strip=True) for a in second.select(".agora-card__title a"))
 
 
 def test_navigation_does_not_list_items(demo_site: Path):
@@ -95,7 +95,7 @@ def test_navigation_does_not_list_items(demo_site: Path):
 def test_tag_page_lists_the_tagged_posts(demo_site: Path):
     doc = soup(demo_site / "posts" / "tags" / "metrics" / "index.html")
     assert "metrics" in doc.select_one("h1").get_text()
-    linked = {a["href"].rstrip("/").rsplit("/", 1)[-1] for a in doc.select(".agora-card h3 a")}
+    linked = {a["href"].rstrip("/").rsplit("/", 1)[-1] for a in doc.select(".agora-card__title a")}
     assert "first-response-time" in linked
     for slug in linked:
         assert (demo_site / "posts" / slug / "index.html").is_file()

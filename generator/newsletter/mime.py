@@ -34,6 +34,23 @@ def message_id(issue_id: str, lang: str, site_url: str) -> str:
     return f"<newsletter.{issue_id}.{lang}@{urlsplit(site_url).hostname}>"
 
 
+def list_id(site_name: str, language_name: str, lang: str, site_url: str) -> str:
+    """The List-Id (RFC 2919) of one language's list: each language is a list of its own (its own subscribers,
+    its own unsubscribe), named in the hub's domain, which the community controls.
+
+    >>> list_id("Common Ground", "English", "en", "https://hub.example.org/")
+    '"Common Ground (English)" <en.newsletter.hub.example.org>'
+    >>> list_id("Common Ground", "Ελληνικά", "el", "https://hub.example.org/")
+    'Common Ground (Ελληνικά) <el.newsletter.hub.example.org>'
+    """
+    # The phrase is only a description; characters that would end it early are left out. An ASCII phrase is
+    # quoted; any other is left bare, because the email package writes it as RFC 2047 encoded words, which a
+    # quoted string may not contain.
+    phrase = "".join(ch for ch in f"{site_name} ({language_name})" if ch not in '"\\<>\r\n')
+    label = f"{lang.lower()}.newsletter.{urlsplit(site_url).hostname}"
+    return f'"{phrase}" <{label}>' if phrase.isascii() else f"{phrase} <{label}>"
+
+
 def list_unsubscribe(targets: list[str]) -> str:
     """The List-Unsubscribe value (RFC 2369): each target in angle brackets, merge tags kept as they are."""
     return ", ".join(f"<{target}>" for target in targets)
@@ -59,6 +76,7 @@ def assemble(view: IssueView, settings: Settings, html: str, text: str) -> bytes
         message["Reply-To"] = options.reply_to
     message["Date"] = format_datetime(dt.datetime.combine(view.send_date, dt.time(0, 0), dt.UTC))
     message["Message-ID"] = message_id(view.issue_id, view.lang.code, settings.site_url)
+    message["List-Id"] = list_id(view.site_name, view.lang.name, view.lang.code, settings.site_url)
     if options.list_unsubscribe:
         message["List-Unsubscribe"] = list_unsubscribe(options.list_unsubscribe)
         if one_click(options.list_unsubscribe):

@@ -80,6 +80,17 @@ def timestamp(seconds: int) -> str:
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
 
+def iso_duration(seconds: int) -> str:
+    """An offset into a recording as the machine-readable `datetime` of its `<time>`: "1:05" is not an HTML
+    time (it reads as a clock time, and "39:30" as an invalid one), a duration string is.
+
+    >>> iso_duration(0), iso_duration(270), iso_duration(4_530)
+    ('PT0M0S', 'PT4M30S', 'PT1H15M30S')
+    """
+    hours, rest = divmod(seconds, 3600)
+    return f"PT{hours}H{rest // 60}M{rest % 60}S" if hours else f"PT{rest // 60}M{rest % 60}S"
+
+
 class Renderer:
     """Renders templates for one language; `here` (the page's URL from the site root) is passed per call."""
 
@@ -104,7 +115,8 @@ class Renderer:
             reading_minutes=reading_minutes, zone_times=self.zone_times, member_links=self.member_links,
         )
         self.env.filters.update(date=lang.date, number=lang.number, month=lang.month, youtube_id=youtube_id,
-                                vimeo_id=vimeo_id, at_time=at_time, timestamp=timestamp)
+                                vimeo_id=vimeo_id, at_time=at_time, timestamp=timestamp,
+                                iso_duration=iso_duration)
 
     def full(self, url: str, code: str | None = None) -> str:
         """`url` of the language `code` (default: this page's), from the site root."""
