@@ -3,10 +3,10 @@
 Every chart comes with its numbers as a table (folded into `<details>` on the page), so nothing depends on
 seeing the picture, and with a `<title>` and a `<desc>` that say what it shows.
 
-The charts are hand-written SVG, not a charting library's: with pygal or matplotlib the page grew several times
-over and each language's charts took far longer (bench/figures.py measures ours; README, "Community figures",
-records the comparison), their ids and metadata had to be pinned for byte-identical builds, and their colours
-and fonts are fixed at build time where ours follow Material's light and dark schemes through CSS.
+The charts are hand-written SVG, not a charting library's: drawn by pygal or matplotlib the same charts were 5 to
+7 times the bytes and took 10 to 200 times as long per language (`bench/figures.py --compare`; README, "Community
+figures"), pygal's ids are random, and both fix colours and text sizes at build time, where ours follow
+Material's light and dark schemes and the reader's column through CSS.
 
 The SVG has no viewBox, on purpose: a viewBox scales the whole drawing, text included, so a chart readable in a
 1280 px window has 6 px text in a 375 px one. Without it, user units are CSS pixels: x positions are
@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import accumulate
 
@@ -131,7 +131,7 @@ def nice_ticks(peak: int) -> list[int]:
         magnitude *= 10
 
 
-def _ticks(slots: list[dt.date], tick_text, lang: Language) -> list[Tick | None]:
+def _ticks(slots: list[dt.date], tick_text: Callable[[dt.date], str], lang: Language) -> list[Tick | None]:
     """Labels for a time axis, counted back from the newest slot (which is always labelled); None where a slot
     goes unlabelled. The year is written under the first major label and wherever it changes."""
     every = max(1, math.ceil(len(slots) / MAX_LABELS))
@@ -163,6 +163,8 @@ def _time_svg(chart_id: str, head: dict[str, str], shape: str, labels: list[str]
 
     width = 100 / len(labels)
     bar = width * 0.7 / len(series)
+    # Babel formats a number in about 0.1 ms; a chart repeats the same few values dozens of times.
+    number = {v: lang.number(v) for v in {*scale, *(v for s in series for v in s.values)}}
     marks = []
     for n, s in enumerate(series):
         for i, value in enumerate(s.values):
@@ -170,13 +172,13 @@ def _time_svg(chart_id: str, head: dict[str, str], shape: str, labels: list[str]
             marks.append({
                 "series": n + 1, "x": _pct(width * (i + 0.5)), "left": _pct(width * (i + 0.15) + bar * n),
                 "width": _pct(bar), "y": _num(y(value)), "height": _num(base - y(value)),
-                "title": f"{labels[i]}, {s.name}: {lang.number(value)}",
+                "title": f"{labels[i]}, {s.name}: {number[value]}",
                 "next_x": None if last else _pct(width * (i + 1.5)),
                 "next_y": None if last else _num(y(s.values[i + 1])),
             })
     return _env.get_template("chart.svg.j2").render(
         id=chart_id, **head, shape=shape, height=HEIGHT, marks=marks, label_row=LABEL_ROW, year_row=YEAR_ROW,
-        grid=[{"y": _num(y(v)), "label_y": _num(y(v) - 5), "label": lang.number(v)} for v in scale],
+        grid=[{"y": _num(y(v)), "label_y": _num(y(v) - 5), "label": number[v]} for v in scale],
         ticks=[{"x": _pct(width * (i + 0.5)), "tick": t} for i, t in enumerate(ticks) if t],
     )
 
