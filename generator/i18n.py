@@ -67,6 +67,21 @@ class Language:
     def month_short(self, value: dt.date) -> str:
         return dates.format_skeleton("yMMM", value, locale=self.locale)
 
+    def month_abbr(self, value: dt.date) -> str:
+        """The month alone, abbreviated in its stand-alone form ("Sep", "wrz", "Σεπ"): a chart's axis tick."""
+        return dates.format_skeleton("MMM", value, locale=self.locale)
+
+    def quarter(self, value: dt.date) -> str:
+        """The quarter `value` falls in, with its year: "Q3 2026", "III kw. 2026", "K3 2026"."""
+        return dates.format_skeleton("yQQQ", value, locale=self.locale)
+
+    def quarter_abbr(self, value: dt.date) -> str:
+        """The quarter alone, in its stand-alone form ("Q3", "III kw."): a chart's axis tick."""
+        return dates.format_date(value, "qqq", locale=self.locale)
+
+    def year(self, value: dt.date) -> str:
+        return dates.format_skeleton("y", value, locale=self.locale)
+
     def datetime(self, value: dt.datetime, zone: str, form: str = "full") -> str:
         """Weekday, date and time in `zone`, with the locale's own 12/24-hour convention."""
         local = value.astimezone(zoneinfo.ZoneInfo(zone))
@@ -108,6 +123,13 @@ class Language:
     def language_name(self, code: str) -> str:
         """Another language's name in this language ("svenska" read by a Pole is "szwedzki")."""
         return Locale.parse(code).get_display_name(self.locale) or code
+
+    def language_mark(self, code: str) -> str:
+        """The mark beside text shown in another language, named in this one: "(angielski)" on a Polish page.
+
+        One helper for the site's cards and the newsletter's entries, so both mark the same way.
+        """
+        return self.gettext("(%(language)s)", language=self.language_name(code))
 
 
 def read_catalog(path: Path, rel: str, problems: Problems) -> NullTranslations:

@@ -344,6 +344,70 @@ def test_polish_help_translate_page_leads_to_the_page_it_names(visit: Visit):
     expect(page).to_have_url(visit.base + "academy/community-foundations/what-a-community-is-for/")
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator(".agora-stale")).to_have_count(0)
+
+
+# Figures and language marks ----------------------------------------------------------------------------------
+
+# Every visible text of every chart: the size it is drawn at (its CSS font size times the scale the SVG applies,
+# which a viewBox would shrink with the column), its box on screen, and the row it sits in.
+CHART_TEXTS = """() => [...document.querySelectorAll('.agora-chart svg text')].filter(t => t.getClientRects().length)
+  .map(t => { const r = t.getBoundingClientRect(), m = t.getScreenCTM();
+    return {text: t.textContent, chart: t.closest('section').querySelector('h2').id,
+            drawn: parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.c, m.d),
+            left: r.left, right: r.right, top: r.top, bottom: r.bottom}; })"""
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+@pytest.mark.parametrize("lang", ["en", "pl"])
+def test_figures_are_readable_on_a_phone_and_a_laptop(browser: Browser, site_url: str, width: int, lang: str):
+    with _visit(browser, site_url, viewport={"width": width, "height": 900}) as visit:
+        page = visit.open(("" if lang == "en" else f"{lang}/") + "figures/")
+        sizes = page.evaluate("({scroll: document.scrollingElement.scrollWidth, inner: window.innerWidth})")
+        assert sizes["scroll"] <= sizes["inner"] == width, sizes
+        charts = page.locator("section.agora-chart")
+        assert charts.count() == 6
+        column = page.locator("article.md-content__inner").evaluate("e => e.getBoundingClientRect().width")
+        for index in range(charts.count()):
+            svg = charts.nth(index).locator("svg")
+            expect(svg).to_be_visible()
+            # Sized to the content column, not drawn at a fixed small size inside it.
+            assert svg.evaluate("e => e.getBoundingClientRect().width") >= 0.85 * column
+        texts = page.evaluate(CHART_TEXTS)
+        assert len(texts) > 40
+        for text in texts:
+            assert text["drawn"] >= 12, text
+            assert 0 <= text["left"] and text["right"] <= width, text
+        # Labels on one line of a chart must not run into each other.
+        for a, b in ((a, b) for i, a in enumerate(texts) for b in texts[i + 1:]):
+            if a["chart"] == b["chart"] and a["top"] < b["bottom"] and b["top"] < a["bottom"]:
+                assert a["right"] <= b["left"] or b["right"] <= a["left"], (a, b)
+        # The numbers are there for whoever wants them, folded away until asked for.
+        first = charts.first
+        table = first.locator("details table")
+        expect(table).to_be_hidden()
+        first.locator("details summary").click()
+        expect(table).to_be_visible()
+        expect(first.locator("details summary")).to_have_text("Show the data" if lang == "en" else "Pokaż dane")
+        visit.assert_clean()
+
+
+def test_a_polish_listing_marks_the_card_shown_in_english(visit: Visit):
+    page = visit.open("pl/posts/tags/moderation/")
+    expect(page.locator("html")).to_have_attribute("lang", "pl")
+    english = page.locator("article.agora-card", has=page.locator("a[href='../../moderation-year-in-review/']"))
+    title = english.locator(".agora-card__title a")
+    expect(title).to_have_text("What a year of moderation logs taught us")
+    expect(title).to_have_attribute("lang", "en")
+    expect(english.locator("p[lang='en']")).to_have_count(1)  # its summary is English too
+    mark = english.locator(".agora-card__title .agora-lang-mark")
+    expect(mark).to_be_visible()
+    expect(mark).to_have_text("(angielski)")
+    # The mark itself is Polish: it names the language in the page's language, outside the English element.
+    assert mark.evaluate("e => e.closest('[lang]').lang") == "pl"
+    polish = page.locator("article.agora-card", has=page.locator("a[href='../../triage-queue-for-reports/']"))
+    expect(polish.locator(".agora-card__title a")).to_have_text("Kolejka triażu dla zgłoszeń od członków")
+    expect(polish.locator("[lang]")).to_have_count(0)
+    expect(polish.locator(".agora-lang-mark")).to_have_count(0)
     visit.assert_clean()
 
 
@@ -368,9 +432,24 @@ AXE_PAGES = {
 @pytest.mark.parametrize("lang", ["en", "el"])
 @pytest.mark.parametrize("kind", list(AXE_PAGES))
 def test_no_serious_accessibility_violations(visit: Visit, kind: str, lang: str):
-    page = visit.open(("" if lang == "en" else f"{lang}/") + AXE_PAGES[kind])
+    _assert_no_serious_violations(visit, ("" if lang == "en" else f"{lang}/") + AXE_PAGES[kind], lang)
+
+
+@pytest.mark.parametrize(("path", "scheme"), [("pl/posts/tags/moderation/", "light"), ("pl/figures/", "light"),
+                                             ("pl/figures/", "dark")])
+def test_no_serious_accessibility_violations_in_polish(browser: Browser, site_url: str, path: str, scheme: str):
+    """A listing whose cards mix Polish and English (language marks), and the figures page in both of Material's
+    colour schemes (the charts' colours change with it)."""
+    with _visit(browser, site_url, color_scheme=scheme) as visit:
+        _assert_no_serious_violations(visit, path, "pl")
+
+
+def _assert_no_serious_violations(visit: Visit, path: str, lang: str) -> None:
+    page = visit.open(path)
     expect(page.locator("html")).to_have_attribute("lang", lang)
     expect(page.locator("article h1")).to_be_visible()
+    # Folded content (the figures' data tables, quiz answers) is checked too.
+    page.evaluate("document.querySelectorAll('article details').forEach(d => d.open = true)")
     results = Axe().run(page)
     assert results.response["testEngine"]["name"] == "axe-core"
     problems = []

@@ -152,21 +152,60 @@ def test_course_page_links_its_prerequisites(demo_site: Path):
 
 
 def figure_table(page, chart: str) -> list[tuple[str, int]]:
+    """The first column of a chart's data table: (label, number) per row."""
     table = page.select_one(f'table[data-chart="{chart}"]')
     return [(row.th.get_text(strip=True), int(row.td["data-value"])) for row in table.select("tbody tr")]
+
+
+def figure_columns(page, chart: str) -> dict[str, dict[str, int]]:
+    """A chart's data table as {column heading: {row label: number}}."""
+    table = page.select_one(f'table[data-chart="{chart}"]')
+    headings = [th.get_text(strip=True) for th in table.select("thead th")][1:]
+    rows = [(row.th.get_text(strip=True), [int(td["data-value"]) for td in row.select("td")])
+            for row in table.select("tbody tr")]
+    return {h: {label: values[i] for label, values in rows} for i, h in enumerate(headings)}
+
+
+def originals(folder: str):
+    """(path, front matter) of every original (not a translation) under content/<folder>."""
+    for path in sorted((ROOT / "content" / folder).rglob("*.md")):
+        if not re.search(r"\.[a-z]{2}\.md$", path.name):
+            yield path, frontmatter.load(path)
+
+
+def day_of(value) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def meetings(event) -> list[dt.date]:
+    """The days an event meets: its start, or every start of its recurrence (dateutil, as RFC 5545 reads it)."""
+    from dateutil.rrule import rrulestr
+
+    start = event["start"]
+    if "rrule" not in event.keys():
+        return [start.date()]
+    return [d.date() for d in rrulestr(event["rrule"], dtstart=start)]
 
 
 def test_figures_page_has_a_chart_and_a_table_per_figure_with_the_contents_numbers(demo_site: Path):
     page = soup(demo_site / "figures" / "index.html")
     charts = page.select("section.agora-chart")
-    assert len(charts) == 4
+    assert [c["aria-labelledby"] for c in charts] == [
+        "member-growth", "new-members", "active-contributors", "posts-per-month", "events-per-quarter",
+        "contributions"]
     for chart in charts:
-        assert chart.select_one("figure svg title") is not None
-        assert chart.select_one("table")
+        svg = chart.select_one("figure svg")
+        assert svg["role"] == "img" and svg["width"] == "100%" and not svg.get("viewbox")
+        title, desc = svg.find("title", recursive=False), svg.find("desc", recursive=False)
+        assert svg["aria-labelledby"] == title["id"] and svg["aria-describedby"] == desc["id"]
+        assert title.get_text() == chart.h2.get_text() and desc.get_text(strip=True)
+        # The numbers fold away under a summary; the table is the chart's data, titled like it.
+        details = chart.select_one("details")
+        assert details.summary.get_text(strip=True) == "Show the data" and not details.has_attr("open")
+        assert details.table.caption.get_text() == chart.h2.get_text()
     today = dt.date(2026, 11, 20)
     joined = Counter()
-    for path in (ROOT / "content" / "members").glob("*.md"):
-        member = frontmatter.load(path)
+    for _, member in originals("members"):
         if member.get("public", True) and member["joined"] <= today:
             joined[member["joined"].strftime("%Y-%m")] += 1
     growth = figure_table(page, "member-growth")
@@ -177,6 +216,10 @@ def test_figures_page_has_a_chart_and_a_table_per_figure_with_the_contents_numbe
     for month, total in expected_cumulative.items():
         label = dt.date.fromisoformat(month + "-01").strftime("%b %Y")
         assert by_label[label] == total
+    new_members = dict(figure_table(page, "new-members"))
+    assert list(new_members)[0] == "Dec 2025" and list(new_members)[-1] == "Nov 2026"
+    assert new_members == {label: joined[dt.datetime.strptime(label, "%b %Y").strftime("%Y-%m")]
+                           for label in new_members}
     posts = Counter()
     for path in (ROOT / "content" / "posts").rglob("*.md"):
         if re.search(r"\.[a-z]{2}\.md$", path.name):
@@ -188,3 +231,62 @@ def test_figures_page_has_a_chart_and_a_table_per_figure_with_the_contents_numbe
     per_month = dict(figure_table(page, "posts-per-month"))
     assert len(per_month) == 12
     assert {k: v for k, v in per_month.items() if v} == {k: v for k, v in posts.items() if k in per_month}
+
+
+def test_figures_count_active_contributors_and_events_per_quarter_from_the_content(demo_site: Path):
+    page = soup(demo_site / "figures" / "index.html")
+    today = dt.date(2026, 11, 20)
+    active: dict[str, set[str]] = {}
+
+    def contributed(day: dt.date, handle: str) -> None:
+        if day <= today:
+            active.setdefault(day.strftime("%b %Y"), set()).add(handle)
+
+    for _, post in originals("posts"):
+        if post.get("status", "published") == "published":
+            contributed(day_of(post["date"]), post["author"])
+    events = [event for _, event in originals("events")]
+    for event in events:
+        for day in meetings(event):
+            for handle in [*event.get("hosts", []), *event.get("speakers", [])]:
+                contributed(day, handle)
+    for _, story in originals("stories"):
+        for handle in story["members"]:
+            contributed(story["date"], handle)
+    for course_path, course in originals("academy"):
+        if course_path.name == "index.md":
+            for lesson_path in sorted(course_path.parent.glob("[0-9]*.md")):
+                if not re.search(r"\.[a-z]{2}\.md$", lesson_path.name):
+                    for handle in course.get("authors", []):
+                        contributed(frontmatter.load(lesson_path).get("date") or course["date"], handle)
+    shown = dict(figure_table(page, "active-contributors"))
+    assert len(shown) == 12 and list(shown)[-1] == "Nov 2026"
+    assert shown == {label: len(active.get(label, ())) for label in shown}
+    assert max(shown.values()) > 1  # the demo has months with several contributors: the count is per member
+
+    def quarter(day: dt.date) -> str:
+        return f"Q{(day.month - 1) // 3 + 1} {day.year}"
+
+    held = Counter(quarter(d) for e in events for d in meetings(e) if d <= today)
+    recorded = Counter(quarter(e["start"].date()) for e in events if e.get("recording") and e["start"].date() <= today)
+    columns = figure_columns(page, "events-per-quarter")
+    assert list(columns) == ["Events", "Recordings"]
+    assert list(columns["Events"]) == ["Q1 2025", "Q2 2025", "Q3 2025", "Q4 2025", "Q1 2026", "Q2 2026", "Q3 2026",
+                                       "Q4 2026"]
+    assert columns["Events"] == {q: held[q] for q in columns["Events"]}
+    assert columns["Recordings"] == {q: recorded[q] for q in columns["Recordings"]}
+    assert sum(recorded.values()) >= 2
+
+
+def test_figures_speak_the_pages_language(demo_site: Path):
+    page = soup(demo_site / "pl" / "figures" / "index.html")
+    growth = page.select_one("section[aria-labelledby=member-growth]")
+    assert growth.h2.get_text() == "Członkowie (narastająco)"
+    assert growth.select_one("details summary").get_text(strip=True) == "Pokaż dane"
+    assert figure_table(page, "member-growth")[-1][0] == "lis 2026"
+    assert list(figure_columns(page, "events-per-quarter")) == ["Wydarzenia", "Nagrania"]
+    assert [r[0] for r in figure_table(page, "events-per-quarter")][-1] == "IV kw. 2026"
+    # Axis labels are the month alone ("lis"), the year written where it changes.
+    labels = [t.get_text() for t in page.select("section[aria-labelledby=posts-per-month] svg text")]
+    assert "lis" in labels and "2026" in labels
+    assert page.select_one("#active-contributors-svg-desc").get_text().startswith("Od gru 2025 do lis 2026.")

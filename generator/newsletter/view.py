@@ -107,7 +107,7 @@ class IssueView:
 def _marker(lang: Language, version: Version) -> tuple[str | None, str]:
     if not version.fallback:
         return None, ""
-    return version.lang, lang.gettext("(%(language)s)", language=lang.language_name(version.lang))
+    return version.lang, lang.language_mark(version.lang)
 
 
 def _names(community: Community, handles: Iterable[str]) -> list[str]:
