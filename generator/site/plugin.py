@@ -22,6 +22,7 @@ from generator.config import AgoraConfig, Settings, load_settings
 from generator.i18n import Language, load_languages
 from generator.model import Community, load_community
 from generator.problems import ContentError, Problems
+from generator.site import cards, social
 from generator.site.nav import navigation
 from generator.site.pages import PlannedPage, relative
 from generator.site.planner import plan_language
@@ -30,6 +31,7 @@ PACKAGE = Path(__file__).resolve().parent.parent
 OVERRIDES = PACKAGE / "templates" / "site" / "overrides"
 ASSETS = PACKAGE / "templates" / "site" / "assets"
 ASSET_URI = "assets/agora/"
+log = logging.getLogger("mkdocs.plugins.agora")
 
 # Set by `agora build` in the parent process before forking the per-language builds, so each worker starts
 # from the already validated community instead of loading it again.
@@ -87,6 +89,9 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
                                   f"{planned.source or uri}")
             self.planned[uri] = planned
 
+        self.sharing = social.plan_sharing(
+            community, languages[code], {p.url: p for p in self.plan.pages},
+            lambda image: cards.image_size(settings.content_dir / image))
         config.theme["language"] = code
         search = config.plugins.get("material/search") or config.plugins.get("search")
         if search is not None and not search.config.lang:
@@ -120,7 +125,19 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
             for path in sorted(p for p in content_assets.rglob("*") if p.is_file() and not p.is_symlink()):
                 uri = "assets/" + path.relative_to(content_assets).as_posix()
                 files.append(File.generated(config, uri, abs_src_path=str(path)))
+        self._add_cards(files, config)
         return files
+
+    def _add_cards(self, files: Files, config: MkDocsConfig) -> None:
+        """The language's sharing cards, drawn only when the cache lacks them."""
+        cache = self.settings.root / cards.CACHE
+        drawn = 0
+        for card in self.sharing.cards:
+            path, new = cards.cached_card(card, cache)
+            drawn += new
+            files.append(File.generated(config, card.uri, abs_src_path=str(path)))
+        log.info("agora: %s: %d sharing cards, %d drawn, %d from the cache", self.code, len(self.sharing.cards),
+                 drawn, len(self.sharing.cards) - drawn)
 
     # Titles and descriptions come from the content model, not from front matter in the virtual file. They are
     # text (an imported post's title is a member's feed's), and Material prints them unescaped: escape them here.
@@ -159,4 +176,6 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
             {"lang": "x-default", "href": self.settings.site_url + urls.prefix(fallback, default) + planned.url})
         if planned.canonical:
             page.canonical_url = planned.canonical
+        page.meta["social"] = social.page_meta(planned, self.sharing, self.settings, self.languages[self.code],
+                                               codes, config.site_description)
         return context
