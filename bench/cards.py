@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import synthetic  # noqa: E402  (bench/ is on the path as the script's folder)
+
 from generator.config import load_settings  # noqa: E402
 from generator.i18n import load_languages  # noqa: E402
 from generator.model import load_community  # noqa: E402
