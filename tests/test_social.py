@@ -92,8 +92,7 @@ def test_every_page_kind_carries_sharing_metadata(visit: Visit, kind: str, lang:
 
     assert one["og:url"] == DEMO_URL + path
     assert one["og:title"] and one["og:title"] == one["twitter:title"]
-    if kind not in ("home", "lesson"):  # their titles are the site's name and the lesson's, shown as such
-        assert one["og:title"] in page.title()
+    assert one["og:title"] in page.title()
     assert one["og:description"].strip()
     assert one["og:locale"] == LANGUAGES[lang]
     assert sorted(meta["og:locale:alternate"]) == sorted(v for k, v in LANGUAGES.items() if k != lang)

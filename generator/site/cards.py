@@ -73,6 +73,19 @@ def card_key(card: Card) -> str:
     return hashlib.sha256((_code_digest() + json.dumps(drawn, sort_keys=True)).encode()).hexdigest()[:32]
 
 
+def _fitting(text: str, font: ImageFont.FreeTypeFont, width: int) -> int:
+    """How many leading characters of `text` fit in `width` (at least one): a binary search, since measuring
+    a long prefix costs in proportion to its length and a title may be one 300-character word."""
+    low, high = 1, len(text)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if font.getlength(text[:middle]) <= width:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
 def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
     """Greedy line breaking at spaces; a word longer than a line is cut between characters."""
     lines: list[str] = []
@@ -85,7 +98,7 @@ def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
         if line:
             lines.append(line)
         while font.getlength(word) > width:
-            cut = max(1, next(i for i in range(len(word), 0, -1) if font.getlength(word[:i]) <= width))
+            cut = _fitting(word, font, width)
             lines.append(word[:cut])
             word = word[cut:]
         line = word
@@ -107,10 +120,10 @@ def _title_lines(title: str, width: int) -> tuple[ImageFont.FreeTypeFont, list[s
             return font, lines
     # Still too long at the smallest size: end the last line that fits with an ellipsis.
     lines = lines[: room // _line_height(font)]
-    last = lines[-1]
-    while last and font.getlength(last + "…") > width:
-        last = last[:-1]
-    lines[-1] = last.rstrip() + "…"
+    last = lines[-1] + "…"
+    if font.getlength(last) > width:
+        last = last[: _fitting(last, font, width - round(font.getlength("…")))] + "…"
+    lines[-1] = last[:-1].rstrip() + "…"
     return font, lines
 
 
