@@ -39,8 +39,20 @@ BACKGROUND = (250, 251, 250)
 BAND = (0, 137, 123)  # Material's teal, the hub's primary colour
 INK = (22, 33, 31)
 MUTED = (84, 99, 96)
+RULE = (214, 222, 220)
 TITLE_SIZES = (68, 60, 52, 44)  # the largest whose lines fit between the label and the rule
 TITLE_TOP, TITLE_BOTTOM = MARGIN + 70, HEIGHT - 190
+
+
+@functools.cache
+def _palette() -> Image.Image:
+    """The card's colours with 16 anti-aliasing steps from the background to each: a fixed palette maps the
+    drawing in a tenth of the time adaptive quantization takes, and is the same for every card."""
+    colours = [tuple(round(b + (c - b) * step / 15) for b, c in zip(BACKGROUND, colour))
+               for colour in (INK, BAND, MUTED, RULE) for step in range(16)]
+    palette = Image.new("P", (1, 1))
+    palette.putpalette([value for colour in colours for value in colour])
+    return palette
 
 
 @functools.cache
@@ -142,13 +154,13 @@ def render(card: Card) -> bytes:
         draw.text((MARGIN, top), line, font=font, fill=INK)
         top += _line_height(font)
     name_font, host_font = _font(36, 700), _font(28, 400)
-    draw.line((MARGIN, HEIGHT - 170, WIDTH - MARGIN, HEIGHT - 170), fill=(214, 222, 220), width=2)
+    draw.line((MARGIN, HEIGHT - 170, WIDTH - MARGIN, HEIGHT - 170), fill=RULE, width=2)
     draw.text((MARGIN, HEIGHT - 140), _wrap(card.site_name, name_font, width)[0], font=name_font, fill=INK)
     draw.text((MARGIN, HEIGHT - 88), card.footer, font=host_font, fill=MUTED)
     out = io.BytesIO()
-    # A card has four colours and their anti-aliased blends: 64 palette entries keep it sharp at 40 % of the
-    # bytes of an RGB PNG, and compress faster.
-    image.quantize(64, method=Image.Quantize.FASTOCTREE).save(out, "PNG")
+    # Four colours and their anti-aliased blends: a palette image is half the bytes of an RGB PNG and
+    # compresses faster.
+    image.quantize(palette=_palette(), dither=Image.Dither.NONE).save(out, "PNG")
     return out.getvalue()
 
 
