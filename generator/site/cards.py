@@ -27,7 +27,7 @@ from pathlib import Path
 
 import fontpkg
 import PIL
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont, features
 
 from generator.site.social import HEIGHT, WIDTH, Card
 
@@ -71,11 +71,13 @@ def _font(size: int, weight: int) -> ImageFont.FreeTypeFont:
 
 @functools.cache
 def _code_digest() -> str:
-    """What decides the pixels besides the card's text: this code, the font file and Pillow's version."""
+    """What decides the bytes besides the card's text: this code, the font file, and the versions of Pillow and
+    of the FreeType and zlib it draws and compresses with."""
     digest = hashlib.sha256()
     digest.update(Path(__file__).read_bytes())
     digest.update(font_file().read_bytes())
-    digest.update(PIL.__version__.encode())
+    versions = (PIL.__version__, features.version("freetype2"), features.version("zlib"))
+    digest.update(json.dumps(versions).encode())
     return digest.hexdigest()
 
 
@@ -180,10 +182,14 @@ def cached_card(card: Card, cache_dir: Path) -> tuple[Path, bool]:
     return path, True
 
 
+# The formats sharing previews show (Open Graph consumers take these; none takes SVG).
+PREVIEW_FORMATS = frozenset({"PNG", "JPEG", "GIF", "WEBP"})
+
+
 def image_size(path: Path) -> tuple[int, int] | None:
-    """A raster image's size, read from its header; None for SVG or anything Pillow cannot read."""
+    """A preview-ready image's size, read from its header; None for SVG, other formats or unreadable files."""
     try:
         with Image.open(path) as image:
-            return image.size
+            return image.size if image.format in PREVIEW_FORMATS else None
     except (OSError, Image.DecompressionBombError):
         return None

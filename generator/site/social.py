@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from urllib.parse import quote
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -32,10 +33,10 @@ ARTICLE_KINDS = frozenset({"post", "story", "spotlight", "event"})
 
 @dataclass(frozen=True)
 class Card:
-    """Everything a card image shows; equal cards are the same image (the cache key is made from these)."""
+    """Everything a card image shows; equal cards are the same image (the cache key is made from these), so the
+    site's card, the same in every language, is drawn once."""
 
     uri: str  # relative to the language root: assets/cards/<kind>/<slug>.png
-    lang: str
     label: str  # kind and date, localized: "Event · 3 December 2026"
     title: str
     site_name: str
@@ -89,7 +90,7 @@ def plan_sharing(community: Community, lang: Language, pages: Mapping[str, Plann
     settings = community.settings
     base = settings.site_url + urls.prefix(lang.code, lang.default)
     host = settings.site_url.split("://", 1)[-1].rstrip("/")
-    site_card = Card(CARDS_DIR + "site.png", lang.code, "", settings.site_name, settings.site_name, host)
+    site_card = Card(CARDS_DIR + "site.png", "", settings.site_name, settings.site_name, host)
     sharing = Sharing(Shared("site", base + site_card.uri, WIDTH, HEIGHT, settings.site_name), cards=[site_card])
 
     def profiles(handles: list[str]) -> tuple[str, ...]:
@@ -100,7 +101,7 @@ def plan_sharing(community: Community, lang: Language, pages: Mapping[str, Plann
         planned = pages.get(url)
         if planned is None:  # an item the site does not show (a draft)
             return
-        card = Card(f"{CARDS_DIR}{kind}/{slug}.png", lang.code, label, planned.title, settings.site_name, host)
+        card = Card(f"{CARDS_DIR}{kind}/{slug}.png", label, planned.title, settings.site_name, host)
         if own_image:
             image, width, height, alt = own_image
         else:
@@ -118,7 +119,7 @@ def plan_sharing(community: Community, lang: Language, pages: Mapping[str, Plann
         if record.image and not record.image.startswith(("http://", "https://")):
             size = image_size(record.image)
             if size:
-                own = (base + record.image, *size, version.record.image_alt or version.record.title)
+                own = (base + quote(record.image), *size, version.record.image_alt or version.record.title)
         kind = lang.gettext("Post")
         add(urls.post(post.slug), "post", post.slug, f"{kind} · {lang.date(day)}",
             record.date.isoformat(), profiles([record.author]), own)
