@@ -47,5 +47,6 @@ def test_titles_in_the_pages_language_carry_no_mark(demo_site: Path):
         else:
             assert card.select_one(".agora-lang-mark") is None
             assert not card.select("[lang]")
-    assert listing.select("article.agora-card .agora-card__title a:not([lang])"), "the listing has a card translated into Polish"
+    assert listing.select("article.agora-card .agora-card__title a:not([lang])"), \
+        "the listing has a card translated into Polish"
 

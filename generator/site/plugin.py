@@ -30,7 +30,7 @@ from generator.config import AgoraConfig
 from generator.inputs import BuildInputs, load_inputs
 from generator.problems import ContentError
 from generator.site.cache import PageCache, PageRecord
-from generator.site import repository
+from generator.site import cards, repository, social
 from generator.site.nav import navigation
 from generator.site.pages import PlannedPage, relative
 from generator.site.planner import plan_language
@@ -140,6 +140,10 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
                                   f"{planned.source or uri}")
             self.planned[uri] = planned
 
+        self.sharing = social.plan_sharing(
+            inputs.community, languages[code], {p.url: p for p in self.plan.pages},
+            lambda image: cards.image_size(settings.content_dir / image))
+        self.site_description = config.site_description
         config.theme["language"] = code
         search = config.plugins.get("material/search") or config.plugins.get("search")
         if search is not None and not search.config.lang:
@@ -212,6 +216,7 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
             for path in sorted(p for p in content_assets.rglob("*") if p.is_file() and not p.is_symlink()):
                 uri = "assets/" + path.relative_to(content_assets).as_posix()
                 files.append(File.generated(config, uri, abs_src_path=str(path)))
+        self._add_cards(files, config)
         self.keys = {}
         # A search plugin whose entries cannot be restored (not Material's) would lose the reused pages'.
         if self.build_key is not None and (self.search_plugin is None or self.search_entries is not None):
@@ -223,12 +228,34 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         # depend on the list of files too (rare: planned Markdown links by URL).
         listing = hashlib.sha256("\0".join(sorted(f.src_uri for f in files)).encode()).hexdigest()
         for src_uri, planned in self.planned.items():
-            parts = [self.build_key, planned.digest, listing if ".md" in planned.markdown else ""]
+            # The sharing metadata comes from more than the page's Markdown (an item's image file, say).
+            sharing = json.dumps(self.social_meta(planned), sort_keys=True, default=str)
+            parts = [self.build_key, planned.digest, sharing, listing if ".md" in planned.markdown else ""]
             key = self.keys[src_uri] = hashlib.sha256("\0".join(parts).encode()).hexdigest()
             record = self.cache.get(key) if self.reuse else None
             if record is not None:
                 CachedPage(self.nav_titles.get(src_uri), files.get_file_from_path(src_uri), config, record,
                            escape(planned.title))
+
+        self._add_cards(files, config)
+        return files
+
+    def social_meta(self, planned: PlannedPage) -> dict:
+        """The page's sharing metadata (Open Graph, Twitter card), for its <head>."""
+        codes = [code for code in self.languages if planned.languages is None or code in planned.languages]
+        return social.page_meta(planned, self.sharing, self.settings, self.languages[self.code], codes,
+                                self.site_description)
+
+    def _add_cards(self, files: Files, config: MkDocsConfig) -> None:
+        """The language's sharing cards, drawn only when the cache lacks them."""
+        cache = self.settings.root / cards.CACHE
+        drawn = 0
+        for card in self.sharing.cards:
+            path, new = cards.cached_card(card, cache)
+            drawn += new
+            files.append(File.generated(config, card.uri, abs_src_path=str(path)))
+        log.info("agora: %s: %d sharing cards, %d drawn, %d from the cache", self.code, len(self.sharing.cards),
+                 drawn, len(self.sharing.cards) - drawn)
 
     # Titles and descriptions come from the content model, not from front matter in the virtual file. They are
     # text (an imported post's title is a member's feed's), and Material prints them unescaped: escape them here.
@@ -286,6 +313,7 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         # Material's edit button: the content file the page shows (a translation's own, else the original), never
         # the virtual file MkDocs built it from; pages made of many items (indices) have none.
         page.edit_url = repository.edit_url(self.settings, planned.source) if planned.source else None
+        page.meta["social"] = self.social_meta(planned)
         return context
 
     # Last, so the HTML cached is the HTML written.
