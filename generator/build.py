@@ -175,6 +175,11 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> int:
     # Everything every page depends on outside the content: settings, theme and overrides, catalogs, code.
     context_key = stamp.fingerprint([root / CONFIG_FILE, settings.locales_dir,
                                      *(root / folder for folder in settings.mkdocs_dirs)], {"pages": True})
+    # Page templates compiled once for every language worker and every later build.
+    from generator.site.plugin import JINJA_CACHE
+    from generator.site.render import BYTECODE
+
+    BYTECODE.use_folder(root / JINJA_CACHE / "pages")
     jobs = min(options.jobs or os.cpu_count() or 1, len(codes))
     default = settings.default_language
     started = time.perf_counter()

@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -280,3 +282,27 @@ def test_build_output_counts_pages_and_has_no_control_characters_off_a_terminal(
         line = next(line for line in second.stderr.splitlines() if line.strip().startswith(f"{code}:"))
         assert f" ({rendered} rendered, " in line, line
     assert not any(ch in second.stderr for ch in "\r\x1b"), repr(second.stderr)
+
+
+def test_two_builds_of_different_outputs_at_once_share_the_cache_safely(tmp_path):
+    root = tmp_path / "c"
+    shutil.copytree(MINIMAL, root)
+    reference = tmp_path / "reference"
+    shutil.copytree(MINIMAL, reference)
+    assert run_agora("build", "--root", reference, "--force").code == 0
+    # Both write every page record at once (same keys, same bytes) into one cache.
+    command = [sys.executable, "-m", "generator", "build", "--root", str(root), "--out"]
+    builds = [subprocess.Popen([*command, str(tmp_path / name)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               text=True) for name in ("one", "two")]
+    for build_process in builds:
+        _, errors = build_process.communicate(timeout=900)
+        assert build_process.returncode == 0, errors
+    for name in ("one", "two"):
+        assert_same_tree(tmp_path / name, reference / "site")
+    # And the cache they wrote is sound: a build from it reuses every page and equals the clean build.
+    (root / ".cache" / "agora" / "build.json").unlink()
+    again = run_agora("build", "--root", root, "--out", tmp_path / "three")
+    assert again.code == 0, again.output
+    counts = [line for line in again.stderr.splitlines() if " rendered, " in line]
+    assert len(counts) == 3 and all("(0 rendered," in line for line in counts), again.stderr
+    assert_same_tree(tmp_path / "three", reference / "site")

@@ -17,6 +17,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
+import jinja2
 from markupsafe import escape
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -41,6 +42,8 @@ ASSETS = PACKAGE / "templates" / "site" / "assets"
 ASSET_URI = "assets/agora/"
 # An empty template: a page restored from the cache is written by `on_post_page`, not by Material.
 CACHED_TEMPLATE = "agora-cached.html"
+# Compiled templates, kept between builds (Jinja checks each against its template's source).
+JINJA_CACHE = Path(".cache") / "agora" / "jinja"
 # What Agora adds to every page's <head>; a community's own main.html includes it.
 HEAD_PARTIAL = "partials/agora/head.html"
 # Plugins whose output is known to depend only on what the page key covers. With any other plugin (one might
@@ -338,6 +341,14 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         if self.progress is not None:
             self.progress(self.rendered + self.reused, len(self.planned))
         return output
+
+    # Material's templates compile once per process otherwise; under `agora build`, once per version.
+    def on_env(self, env, config: MkDocsConfig, files: Files):
+        if self.cache is not None:
+            folder = self.settings.root / JINJA_CACHE / "theme"
+            folder.mkdir(parents=True, exist_ok=True)
+            env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
+        return env
 
     # Plain `mkdocs serve` watches docs_dir and mkdocs.yml; the pages come from the content, catalogs and notes.
     def on_serve(self, server, config: MkDocsConfig, builder):
