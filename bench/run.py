@@ -143,12 +143,12 @@ def timed(command: Sequence[str], env: dict[str, str]) -> Run:
 
 
 def agora_build(root: Path, jobs: int, env: dict[str, str], *, fresh: bool = True, cache: bool = False) -> Run:
-    """`agora build`; `fresh`: into an empty output folder; `cache`: keep the page cache of the last build."""
+    """`agora build`; `fresh`: into an empty output folder; `cache`: keep `.cache/agora/` of the last build."""
     site = root / "site"
     if fresh and site.exists():
         shutil.rmtree(site)
-    if not cache:
-        shutil.rmtree(root / ".cache" / "agora" / "pages", ignore_errors=True)
+    if not cache:  # clean: no page records, sharing cards or compiled templates from an earlier build
+        shutil.rmtree(root / ".cache" / "agora", ignore_errors=True)
     return timed([sys.executable, "-m", "generator", "build", "--root", str(root), "--out", str(site),
                   "--today", TODAY, "--jobs", str(jobs)], env)
 
