@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Sequence
 from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -44,14 +45,31 @@ def one_click(targets: list[str]) -> bool:
     return any(not target.startswith("mailto:") for target in targets)
 
 
+def list_id(site_name: str, language_name: str, lang: str, site_url: str) -> str:
+    """The List-Id (RFC 2919) of one language's list: each language is a list of its own for filters and
+    mailbox providers.
+
+    >>> list_id("Hub", "Svenska", "sv", "https://hub.example.org/")
+    '"Hub (Svenska)" <sv.newsletter.hub.example.org>'
+    """
+    label = f"{site_name} ({language_name})".replace("\\", "").replace('"', "")
+    return f'"{label}" <{lang}.newsletter.{urlsplit(site_url).hostname}>'
+
+
 def boundary(text: str, html: str) -> str:
     """Derived from the content, so it is stable and (being a hash) cannot occur in the encoded parts."""
     return "=_agora_" + hashlib.sha256((text + "\x00" + html).encode("utf-8")).hexdigest()[:40]
 
 
-def assemble(view: IssueView, settings: Settings, html: str, text: str) -> bytes:
-    """multipart/alternative, the text part first and the HTML part last (clients show the last they can)."""
+def assemble(view: IssueView, settings: Settings, html: str, text: str,
+             unsubscribe: Sequence[str] | None = None) -> bytes:
+    """multipart/alternative, the text part first and the HTML part last (clients show the last they can).
+
+    `unsubscribe` replaces the List-Unsubscribe targets of the settings (`agora send` renders a variant with
+    the mailto: target only, for recipients without a link of their own).
+    """
     options = settings.options.newsletter
+    targets = list(options.list_unsubscribe if unsubscribe is None else unsubscribe)
     message = EmailMessage(policy=POLICY)
     message["Subject"] = view.subject
     message["From"] = options.sender
@@ -59,9 +77,10 @@ def assemble(view: IssueView, settings: Settings, html: str, text: str) -> bytes
         message["Reply-To"] = options.reply_to
     message["Date"] = format_datetime(dt.datetime.combine(view.send_date, dt.time(0, 0), dt.UTC))
     message["Message-ID"] = message_id(view.issue_id, view.lang.code, settings.site_url)
-    if options.list_unsubscribe:
-        message["List-Unsubscribe"] = list_unsubscribe(options.list_unsubscribe)
-        if one_click(options.list_unsubscribe):
+    message["List-Id"] = list_id(view.site_name, view.lang.name, view.lang.code, settings.site_url)
+    if targets:
+        message["List-Unsubscribe"] = list_unsubscribe(targets)
+        if one_click(targets):
             message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["MIME-Version"] = "1.0"
     message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
