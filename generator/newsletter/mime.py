@@ -51,9 +51,13 @@ def list_id(site_name: str, language_name: str, lang: str, site_url: str) -> str
 
     >>> list_id("Hub", "Svenska", "sv", "https://hub.example.org/")
     '"Hub (Svenska)" <sv.newsletter.hub.example.org>'
+    >>> list_id("Hub", "Ελληνικά", "el", "https://hub.example.org/")
+    'Hub (Ελληνικά) <el.newsletter.hub.example.org>'
     """
     label = f"{site_name} ({language_name})".replace("\\", "").replace('"', "")
-    return f'"{label}" <{lang}.newsletter.{urlsplit(site_url).hostname}>'
+    # A non-ASCII description becomes RFC 2047 words, which may not stand inside a quoted string.
+    label = f'"{label}"' if label.isascii() else label
+    return f"{label} <{lang}.newsletter.{urlsplit(site_url).hostname}>"
 
 
 def boundary(text: str, html: str) -> str:

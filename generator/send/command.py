@@ -56,7 +56,7 @@ class Usage(Exception):
 
 def scrub(reply: str, address: str) -> str:
     """An SMTP reply with the recipient's address blanked out (servers like to quote it back)."""
-    return re.sub(re.escape(address), "<recipient>", reply, flags=re.IGNORECASE) if address else reply
+    return re.sub(re.escape(address), "recipient", reply, flags=re.IGNORECASE) if address else reply
 
 
 # -- the sending machinery ------------------------------------------------------------------------------------------
@@ -236,7 +236,9 @@ def deliver(delivery: Delivery, jobs: Sequence[Job], progress: Progress, langs: 
             except KeyboardInterrupt:
                 print("agora send: stopping after the messages in flight", file=sys.stderr)
                 schedule.stop()
-            print(progress.line(langs), file=sys.stderr, flush=True)
+            if any(thread.is_alive() for thread in threads):
+                print(progress.line(langs), file=sys.stderr, flush=True)
+        print(progress.line(langs), file=sys.stderr, flush=True)
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
@@ -382,7 +384,8 @@ def _send(args: argparse.Namespace, stdin) -> int:
         print(f"agora send: warning: issue {args.issue} is not sent in {code!r} (newsletter.untranslated: skip): "
               f"{_plural(count, 'recipient')} left out", file=sys.stderr)
     recipients = [r for r in recipients if r.lang in letters]
-    langs = [code for code in settings.languages if code in letters]
+    present = {r.lang for r in recipients}
+    langs = [code for code in settings.languages if code in letters and (args.proof or code in present)]
 
     def connect() -> Connection:
         assert server is not None
