@@ -107,6 +107,9 @@ def main() -> int:
                                  cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         stdout, stderr = agora.communicate()
         wall = time.perf_counter() - started
+        # Reaped so far: openssl (with --dkim) and agora, not yet the sink: the peak is agora's, the CPU time
+        # (all but a few milliseconds of openssl) too.
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
         sink.stdin.close()
         received, sink_cpu = sink.stdout.readline().split()
         sink.wait(30)
@@ -117,9 +120,6 @@ def main() -> int:
         return 1
     rates = re.findall(r"([\d,]+) msg/s", stderr)
     rate = float(rates[-1].replace(",", "")) if rates else 0.0
-    # The children reaped so far are openssl (with --dkim) and agora: the largest is agora's peak, and the CPU
-    # time is (all but) agora's.
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     peak = f"{children.ru_maxrss / 1024:.0f}"
     received = int(received)
     agora_ms = (children.ru_utime + children.ru_stime) * 1000 / max(received, 1)

@@ -56,7 +56,9 @@ class Usage(Exception):
 
 def scrub(reply: str, address: str) -> str:
     """An SMTP reply with the recipient's address blanked out (servers like to quote it back)."""
-    return re.sub(re.escape(address), "recipient", reply, flags=re.IGNORECASE) if address else reply
+    if not address or address.lower() not in reply.lower():
+        return reply
+    return re.sub(re.escape(address), "recipient", reply, flags=re.IGNORECASE)
 
 
 # -- the sending machinery ------------------------------------------------------------------------------------------

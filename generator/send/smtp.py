@@ -179,7 +179,7 @@ class Connection:
             code, reply = smtp.getreply()
             if code != 354:
                 return self._reset(classify(code, reply))
-            payload = LEADING_DOT.sub(b"..", message)
+            payload = LEADING_DOT.sub(b"..", message) if message.startswith(b".") or b"\n." in message else message
             if not payload.endswith(b"\r\n"):
                 payload += b"\r\n"
             smtp.send(payload + b".\r\n")
