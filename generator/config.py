@@ -37,7 +37,7 @@ class DkimConfig(base.Config):
     selector = c.Optional(c.Type(str))
     """The selector (s=): the key is published at `<selector>._domainkey.<domain>`."""
     key_file = c.Optional(c.Type(str))
-    """The private key (PEM), relative to the repository root or absolute; refused inside the repository
+    """The private key (PEM): absolute, `~/…`, or relative to the repository root; refused inside the repository
     unless git ignores it."""
 
 

@@ -339,7 +339,7 @@ def _send(args: argparse.Namespace, stdin) -> int:
             raise Usage(f"--smtp names the user {server.user!r}: set the password in {PASSWORD_VARIABLE}")
     dkim = None
     if options.dkim["key_file"]:
-        key_path = Path(options.dkim["key_file"])
+        key_path = Path(options.dkim["key_file"]).expanduser()
         key_path = key_path if key_path.is_absolute() else root / key_path
         if exposed(key_path, root):
             raise Usage("mkdocs.yml: plugins.agora.newsletter.dkim.key_file: the private key is inside the "
