@@ -4,6 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 # Chromium comes from Debian: Playwright's own browser download cannot run here (no internet).
 CHROMIUM := /usr/bin/chromium
+# The DKIM test makes its key pair with openssl (Debian's).
+OPENSSL := /usr/bin/openssl
 N ?=
 
 .PHONY: site test serve bench check messages lint clean
@@ -38,7 +40,11 @@ serve: $(VENV)/.installed
 check: $(VENV)/.installed
 	$(BIN)/agora check
 
-test: $(VENV)/.installed-test $(CHROMIUM)
+$(OPENSSL):
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq openssl >/dev/null
+
+test: $(VENV)/.installed-test $(CHROMIUM) $(OPENSSL)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
 
 lint: $(VENV)/.installed-test

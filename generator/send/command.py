@@ -9,6 +9,7 @@ recipients file, never by address, and SMTP replies are printed with the address
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import heapq
 import os
@@ -195,35 +196,44 @@ def deliver(delivery: Delivery, jobs: Sequence[Job], progress: Progress, langs: 
     def work() -> None:
         connection = delivery.connect()
         try:
-            while (job := schedule.take()) is not None:
-                recipient = job.recipient
-                delivery.pace.wait()
-                message = message_for(delivery, recipient)
-                try:
-                    outcome = connection.ready()
-                except SetupError as exc:
-                    stopped.append(str(exc))
-                    schedule.done()
-                    schedule.stop()
-                    return
-                if outcome is None:
-                    if ledger:
-                        ledger.sending(issue, recipient.key, recipient.lang)
-                    outcome = connection.send(delivery.envelope_from, recipient.email, message)
-                outcome = Outcome(outcome.state, scrub(outcome.reply, recipient.email))
-                job.tries += 1
-                if outcome.state == DEFERRED and job.tries < MAX_TRIES:
-                    if ledger:
-                        ledger.settle(issue, recipient.key, DEFERRED, outcome.reply)
-                    schedule.retry(job, delivery.backoff * 2 ** (job.tries - 1))
-                    continue
-                if ledger:
-                    ledger.settle(issue, recipient.key, outcome.state, outcome.reply)
-                outcomes[recipient.line, recipient.lang] = outcome
-                progress.count(recipient.lang, outcome.state)
-                schedule.done()
+            send_all(connection)
+        except BaseException as exc:
+            # A bug must not leave the other threads waiting for this one's job; its row stays `sending` and
+            # the next run takes it for uncertain, as after a crash.
+            stopped.append(f"internal error: {exc!r}")
+            schedule.stop()
+            raise
         finally:
             connection.close()
+
+    def send_all(connection: Connection) -> None:
+        while (job := schedule.take()) is not None:
+            recipient = job.recipient
+            delivery.pace.wait()
+            message = message_for(delivery, recipient)
+            try:
+                outcome = connection.ready()
+            except SetupError as exc:
+                stopped.append(str(exc))
+                schedule.done()
+                schedule.stop()
+                return
+            if outcome is None:
+                if ledger:
+                    ledger.sending(issue, recipient.key, recipient.lang)
+                outcome = connection.send(delivery.envelope_from, recipient.email, message)
+            outcome = Outcome(outcome.state, scrub(outcome.reply, recipient.email))
+            job.tries += 1
+            if outcome.state == DEFERRED and job.tries < MAX_TRIES:
+                if ledger:
+                    ledger.settle(issue, recipient.key, DEFERRED, outcome.reply)
+                schedule.retry(job, delivery.backoff * 2 ** (job.tries - 1))
+                continue
+            if ledger:
+                ledger.settle(issue, recipient.key, outcome.state, outcome.reply)
+            outcomes[recipient.line, recipient.lang] = outcome
+            progress.count(recipient.lang, outcome.state)
+            schedule.done()
 
     threads = [threading.Thread(target=work, name=f"smtp-{n}", daemon=True) for n in range(delivery.connections)]
     previous = signal.signal(signal.SIGTERM, lambda *_: schedule.stop()) \
@@ -231,10 +241,9 @@ def deliver(delivery: Delivery, jobs: Sequence[Job], progress: Progress, langs: 
     try:
         for thread in threads:
             thread.start()
-        while any(thread.is_alive() for thread in threads):
+        while alive := [thread for thread in threads if thread.is_alive()]:
             try:
-                threads[0].join(interval) if threads[0].is_alive() else \
-                    next(t for t in threads if t.is_alive()).join(interval)
+                alive[0].join(interval)
             except KeyboardInterrupt:
                 print("agora send: stopping after the messages in flight", file=sys.stderr)
                 schedule.stop()
@@ -371,8 +380,10 @@ def _send(args: argparse.Namespace, stdin) -> int:
         recipients = load_recipients(args.recipients, settings.languages, found, stdin,
                                      link_required(options.list_unsubscribe))
         print_problems(found.errors + found.warnings)
-        if found.errors:
-            print(f"agora send: {_plural(len(found.errors), 'error')} in {source}: nothing sent", file=sys.stderr)
+        if found.errors or (args.strict and found.warnings):
+            count = len(found.errors) + len(found.warnings) * args.strict
+            print(f"agora send: {_plural(count, 'error')} in {source}{' (--strict)' * args.strict}: nothing sent",
+                  file=sys.stderr)
             return EXIT_USAGE
         if args.lang:
             recipients = [r for r in recipients if r.lang in args.lang]
@@ -455,7 +466,7 @@ def _list_send(args, delivery: Delivery, recipients: list[Recipient], langs: lis
         if args.dry_run:
             return _dry_run(delivery, recipients, rows, jobs, langs, issue)
         ledger.add_pending(issue, ((r.key, r.lang) for r in recipients))
-        delivery = Delivery(**{**delivery.__dict__, "ledger": ledger})
+        delivery = dataclasses.replace(delivery, ledger=ledger)
         outcomes, stopped = deliver(delivery, jobs, Progress(len(jobs)), langs, _interval())
         rows = ledger.rows(issue)
         code = _summary(recipients, rows, outcomes, langs, source, issue, stopped)

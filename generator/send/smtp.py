@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from generator.send.ledger import DEFERRED, FAILED, SENT, UNCERTAIN
 
 PASSWORD_VARIABLE = "AGORA_SMTP_PASSWORD"
+LOST_BEFORE = "connection lost before the end of the message"
 # A line starting with a dot gets a second one (RFC 5321 4.5.2), so no line of the message ends DATA early.
 LEADING_DOT = re.compile(rb"^\.", re.MULTILINE)
 
@@ -93,6 +94,7 @@ class Connection:
         self.timeout = timeout
         self.local_name = local_name
         self._smtp: smtplib.SMTP | None = None
+        self._carried = 0  # messages the open connection has carried
 
     def open(self) -> None:
         """Connect, say EHLO, secure and log in. Raises OSError/SMTPException when the server cannot be reached
@@ -127,6 +129,7 @@ class Connection:
             smtp.close()
             raise
         self._smtp = smtp
+        self._carried = 0
 
     def close(self) -> None:
         if self._smtp is not None:
@@ -164,7 +167,20 @@ class Connection:
 
     def send(self, sender: str, recipient: str, message: bytes) -> Outcome:
         """One transaction on the open connection (`ready` first). Never raises for what the server or the
-        network does."""
+        network does.
+
+        Servers close idle connections and limit messages per connection (421 or a closed socket at MAIL): on a
+        connection that has carried messages, such a failure before the message was sent is retried at once on
+        a new connection rather than deferred.
+        """
+        outcome = self._transaction(sender, recipient, message)
+        if self._carried and outcome.state == DEFERRED and outcome.reply.startswith(("421", LOST_BEFORE)):
+            self._drop()
+            if self.ready() is None:
+                outcome = self._transaction(sender, recipient, message)
+        return outcome
+
+    def _transaction(self, sender: str, recipient: str, message: bytes) -> Outcome:
         smtp = self._smtp
         if smtp is None:
             return Outcome(DEFERRED, "not connected")
@@ -185,7 +201,7 @@ class Connection:
             smtp.send(payload + b".\r\n")
         except (OSError, smtplib.SMTPException) as exc:
             self._drop()
-            return Outcome(DEFERRED, f"connection lost before the end of the message: {exc or type(exc).__name__}")
+            return Outcome(DEFERRED, f"{LOST_BEFORE}: {exc or type(exc).__name__}")
         try:
             code, reply = smtp.getreply()
         except (OSError, smtplib.SMTPException) as exc:  # TimeoutError is an OSError
@@ -195,4 +211,6 @@ class Connection:
         outcome = classify(code, reply)
         if code == 421:
             self._drop()
+        elif self._smtp is not None:
+            self._carried += 1
         return outcome
