@@ -1,6 +1,7 @@
 """`agora send` against a real SMTP server on 127.0.0.1 (aiosmtpd, started here), scripted by recipient:
-`greylist…` gets 451 on its first RCPT, `reject…` 550, `drop…` loses the connection after the end of DATA (the
-message is kept: it was accepted, only the reply is lost), `block…` holds the reply until the test lets go.
+`greylist…` gets 451 on its first RCPT, `full…` 552 (over quota: retried like a 4xx), `reject…` 550, `drop…`
+loses the connection after the end of DATA (the message is kept: it was accepted, only the reply is lost),
+and the recipient given as `Script(block=…)` gets no reply until the test lets go.
 
 Every run is the CLI as a subprocess; what the server received is parsed as MIME. No run may print an address.
 """
@@ -55,6 +56,8 @@ class Script:
         self.rcpts[address] += 1
         if address.startswith("greylist") and self.rcpts[address] == 1:
             return "451 4.7.1 Greylisted, please try again"
+        if address.startswith("full") and self.rcpts[address] == 1:
+            return "552 5.2.2 Mailbox full"
         if address.startswith("reject"):
             return f"550 5.1.1 <{address}>: Recipient address rejected"
         envelope.rcpt_tos.append(address)
@@ -201,19 +204,21 @@ def test_greylisting_is_retried_rejection_is_final_and_a_lost_reply_is_uncertain
     root = copy_demo(tmp_path / "community")
     script, url = server()
     rows = [{"email": f"{kind}@members.example.net", "language": "sv", "name": "",
-             "unsubscribe_url": f"https://lists.example.net/u/{kind}"} for kind in ("ok", "greylist", "reject", "drop")]
+             "unsubscribe_url": f"https://lists.example.net/u/{kind}"}
+            for kind in ("ok", "greylist", "reject", "drop", "full")]
     recipients = write_csv(tmp_path / "r.csv", rows)
 
     first = send(root, "--recipients", recipients, "--smtp", url)
     assert first.code == 1, first.output
     assert len(script.received["ok@members.example.net"]) == 1
+    assert script.rcpts["full@members.example.net"] == 2 and len(script.received["full@members.example.net"]) == 1
     assert script.rcpts["greylist@members.example.net"] == 2
     assert len(script.received["greylist@members.example.net"]) == 1
     assert script.rcpts["reject@members.example.net"] == 1 and not script.received["reject@members.example.net"]
     assert len(script.received["drop@members.example.net"]) == 1
     assert f"{recipients}:4: failed: 550 5.1.1 <recipient>: Recipient address rejected" in first.stdout
     assert f"{recipients}:5: uncertain: connection lost after the end of the message" in first.stdout
-    assert re.search(r"^sv\s+4\s+2\s+2\s+0\s+1\s+1$", first.stdout, re.M), first.stdout
+    assert re.search(r"^sv\s+5\s+3\s+3\s+0\s+1\s+1$", first.stdout, re.M), first.stdout
     assert not (root / "newsletters" / f"{ISSUE}.sent.yml").exists()  # not complete: one is uncertain
 
     second = send(root, "--recipients", recipients, "--smtp", url)
@@ -225,10 +230,10 @@ def test_greylisting_is_retried_rejection_is_final_and_a_lost_reply_is_uncertain
     third = send(root, "--recipients", recipients, "--smtp", url, "--resend-uncertain")
     assert third.code == 1  # the rejected one stays failed
     assert len(script.received["drop@members.example.net"]) == 2
-    assert re.search(r"^sv\s+4\s+3\s+1\s+0\s+1\s+0$", third.stdout, re.M), third.stdout
+    assert re.search(r"^sv\s+5\s+4\s+1\s+0\s+1\s+0$", third.stdout, re.M), third.stdout
     assert len(script.received["ok@members.example.net"]) == 1
     record = yaml.safe_load((root / "newsletters" / f"{ISSUE}.sent.yml").read_text())
-    assert record["sends"][0]["languages"] == {"sv": {"sent": 3, "failed": 1}}
+    assert record["sends"][0]["languages"] == {"sv": {"sent": 4, "failed": 1}}
     for result in (first, second, third):
         assert_private(result, root)
 
@@ -402,6 +407,10 @@ def test_dry_run_reads_the_ledger_and_prints_per_language(tmp_path, server):
     assert dry.code == 0, dry.output
     assert re.search(r"^sv\s+2\s+2\s+0\s+0\s+0\s+November på Common Ground", dry.stdout, re.M), dry.stdout
     assert re.search(r"^el\s+1\s+0\s+1\s+0\s+0\s", dry.stdout, re.M), dry.stdout
+    piped = subprocess.run([sys.executable, "-m", "generator", "send", ISSUE, "--root", str(root), "--recipients", "-",
+                            "--ledger", str(ledger), "--dry-run"], input=recipients.read_text(), cwd=ROOT,
+                           capture_output=True, text=True, timeout=600)
+    assert piped.returncode == 0 and piped.stdout == dry.stdout, piped.stderr
     assert len(script.received) == 1
     with sqlite3.connect(ledger) as db:  # the ledger names recipients by digest only
         assert not ADDRESS.search(repr(db.execute("SELECT * FROM sends").fetchall()))
@@ -421,3 +430,42 @@ def test_smtp_settings_are_checked_before_sending(tmp_path, server):
     assert not script.rcpts
     missing = send(root, "--recipients", recipients)
     assert missing.code == 2 and "--smtp" in missing.stderr
+
+
+def test_starttls_and_login_with_the_password_from_the_environment(tmp_path):
+    import ssl
+
+    from aiosmtpd.smtp import AuthResult
+
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1",
+            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    logins = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        logins.append((auth_data.login, auth_data.password))
+        return AuthResult(success=auth_data.password == b"s3cret pass", handled=False)
+
+    script = Script()
+    controller = Controller(script, hostname="127.0.0.1", port=free_port(), tls_context=context,
+                            require_starttls=True, authenticator=authenticator, auth_require_tls=True)
+    controller.start()
+    try:
+        root = copy_demo(tmp_path / "community")
+        recipients = write_csv(tmp_path / "r.csv", [{"email": "a@members.example.net", "language": "sl", "name": "",
+                                                     "unsubscribe_url": ""}])
+        url = f"smtp://news%40hub@127.0.0.1:{controller.port}?starttls=require"
+        trust = {"SSL_CERT_FILE": str(cert)}  # the test's own CA, read by ssl.create_default_context()
+        wrong = send(root, "--recipients", recipients, "--smtp", url, env={**trust, "AGORA_SMTP_PASSWORD": "nope"})
+        assert wrong.code == 1 and "refused the login: 535" in wrong.stderr, wrong.output
+        assert not script.received
+        right = send(root, "--recipients", recipients, "--smtp", url,
+                     env={**trust, "AGORA_SMTP_PASSWORD": "s3cret pass"})
+        assert right.code == 0, right.output
+        assert logins[-1] == (b"news@hub", b"s3cret pass")
+        assert len(script.received["a@members.example.net"]) == 1
+        assert "s3cret" not in wrong.output + right.output
+    finally:
+        controller.stop()
