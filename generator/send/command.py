@@ -441,48 +441,50 @@ def _interval() -> float:
 
 def _list_send(args, delivery: Delivery, recipients: list[Recipient], langs: list[str], ledger_path: Path,
                record_path: Path, root: Path, source: str) -> int:
-    issue = args.issue
     shown_record = record_path.relative_to(root).as_posix() if record_path.is_relative_to(root) else str(record_path)
     record = read_record(record_path, root)
-    recorded = {code for entry in record for code in entry["languages"]}
     try:
-        ledger_context = open_ledger(ledger_path, read_only=args.dry_run)
-        ledger = ledger_context.__enter__()
-    except LedgerBusy as exc:
+        with open_ledger(ledger_path, read_only=args.dry_run) as ledger:
+            return _resume(args, delivery, ledger, recipients, langs, record, record_path, shown_record, source)
+    except LedgerBusy as exc:  # raised on opening only
         raise Usage(str(exc)) from None
-    try:
-        rows = ledger.rows(issue)
-        # A language recorded as sent may only be resumed from this ledger, not sent to anyone new: that is how
-        # a second machine (without this ledger) is kept from sending the issue again.
-        new = [r for r in recipients if r.key not in rows and r.lang in recorded]
-        if new and not args.again:
-            dates = sorted({str(entry.get("date")) for entry in record})
-            raise Usage(f"{shown_record}: issue {issue} was already sent in "
-                        f"{', '.join(sorted({r.lang for r in new}))} ({', '.join(dates)}), and "
-                        f"{_plural(len(new), 'recipient')} of {source} are not in the ledger {ledger_path}; "
-                        f"pass --again to send to them anyway")
-        wanted = {PENDING, DEFERRED} | ({UNCERTAIN} if args.resend_uncertain else set())
-        jobs = [Job(r) for r in recipients if r.key not in rows or rows[r.key].state in wanted]
-        if args.dry_run:
-            return _dry_run(delivery, recipients, rows, jobs, langs, issue)
-        ledger.add_pending(issue, ((r.key, r.lang) for r in recipients))
-        delivery = dataclasses.replace(delivery, ledger=ledger)
-        outcomes, stopped = deliver(delivery, jobs, Progress(len(jobs)), langs, _interval())
-        rows = ledger.rows(issue)
-        code = _summary(recipients, rows, outcomes, langs, source, issue, stopped)
-        complete = [lang for lang in langs
-                    if any(r.lang == lang for r in recipients)
-                    and all(rows[r.key].state in (SENT, FAILED) for r in recipients if r.lang == lang)
-                    and any(o.state == SENT for (_, lang_), o in outcomes.items() if lang_ == lang)]
-        if complete:
-            counts = {lang: {state: sum(1 for r in recipients if r.lang == lang and rows[r.key].state == state)
-                             for state in (SENT, FAILED)} for lang in complete}
-            date = (ledger.last_update(issue) or dt.datetime.now(dt.UTC).isoformat())[:10]
-            write_record(record_path, issue, [*record, {"date": date, "languages": counts}])
-            print(f"wrote {shown_record} ({', '.join(complete)}): commit it, so that the issue is not sent again")
-        return code
-    finally:
-        ledger_context.__exit__(None, None, None)
+
+
+def _resume(args, delivery: Delivery, ledger: Ledger, recipients: list[Recipient], langs: list[str],
+            record: list[dict], record_path: Path, shown_record: str, source: str) -> int:
+    """Send to everyone the ledger does not have as done; record the languages this completed."""
+    issue = args.issue
+    recorded = {code for entry in record for code in entry["languages"]}
+    rows = ledger.rows(issue)
+    # A language recorded as sent may only be resumed from this ledger, not sent to anyone new: that is how
+    # a second machine (without this ledger) is kept from sending the issue again.
+    new = [r for r in recipients if r.key not in rows and r.lang in recorded]
+    if new and not args.again:
+        dates = sorted({str(entry.get("date")) for entry in record})
+        raise Usage(f"{shown_record}: issue {issue} was already sent in "
+                    f"{', '.join(sorted({r.lang for r in new}))} ({', '.join(dates)}), and "
+                    f"{_plural(len(new), 'recipient')} of {source} are not in this ledger; "
+                    f"pass --again to send to them anyway")
+    wanted = {PENDING, DEFERRED} | ({UNCERTAIN} if args.resend_uncertain else set())
+    jobs = [Job(r) for r in recipients if r.key not in rows or rows[r.key].state in wanted]
+    if args.dry_run:
+        return _dry_run(delivery, recipients, rows, jobs, langs, issue)
+    ledger.add_pending(issue, ((r.key, r.lang) for r in recipients))
+    delivery = dataclasses.replace(delivery, ledger=ledger)
+    outcomes, stopped = deliver(delivery, jobs, Progress(len(jobs)), langs, _interval())
+    rows = ledger.rows(issue)
+    code = _summary(recipients, rows, outcomes, langs, source, issue, stopped)
+    complete = [lang for lang in langs
+                if any(r.lang == lang for r in recipients)
+                and all(rows[r.key].state in (SENT, FAILED) for r in recipients if r.lang == lang)
+                and any(o.state == SENT for (_, lang_), o in outcomes.items() if lang_ == lang)]
+    if complete:
+        counts = {lang: {state: sum(1 for r in recipients if r.lang == lang and rows[r.key].state == state)
+                         for state in (SENT, FAILED)} for lang in complete}
+        date = (ledger.last_update(issue) or dt.datetime.now(dt.UTC).isoformat())[:10]
+        write_record(record_path, issue, [*record, {"date": date, "languages": counts}])
+        print(f"wrote {shown_record} ({', '.join(complete)}): commit it, so that the issue is not sent again")
+    return code
 
 
 def _dry_run(delivery: Delivery, recipients, rows, jobs, langs, issue) -> int:
