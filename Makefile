@@ -4,6 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 # Chromium comes from Debian: Playwright's own browser download cannot run here (no internet).
 CHROMIUM := /usr/bin/chromium
+# The DKIM test makes its key pair with openssl (Debian's).
+OPENSSL := /usr/bin/openssl
 N ?=
 # The Nu Html Checker, which tests/test_valid_html.py runs: the jar from the npm registry (pinned), Java from Debian.
 VNU_VERSION := 26.9.27
@@ -58,7 +60,11 @@ serve: $(VENV)/.installed
 check: $(VENV)/.installed
 	$(BIN)/agora check
 
-test: $(VENV)/.installed-test $(CHROMIUM) vnu
+$(OPENSSL):
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq openssl >/dev/null
+
+test: $(VENV)/.installed-test $(CHROMIUM) $(OPENSSL) vnu
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
 
 lint: $(VENV)/.installed-test

@@ -77,6 +77,22 @@ def parser() -> argparse.ArgumentParser:
     tr_mark.add_argument("files", nargs="*", type=Path, metavar="FILE", help="translation files, e.g. x.pl.md")
     tr_mark.add_argument("--all", action="store_true", help="every translation")
     tr_mark.add_argument("--root", type=Path, default=argparse.SUPPRESS, help="repository root")
+    send = sub.add_parser("send", parents=[common, langs], help="send an issue over SMTP, once per recipient")
+    send.add_argument("issue", metavar="ISSUE", help="issue id, e.g. 2026-11")
+    whom = send.add_mutually_exclusive_group(required=True)
+    whom.add_argument("--recipients", metavar="FILE", help="CSV of email[,language,name,unsubscribe_url]; - for stdin")
+    whom.add_argument("--proof", metavar="ADDR", nargs="+", action="extend",
+                      help="send every language to these addresses, subject marked [Proof], outside the ledger")
+    send.add_argument("--smtp", metavar="URL", help="smtp://[user@]host:port[?starttls=require] or smtps://... "
+                                                    "(default: $AGORA_SMTP_URL; password: $AGORA_SMTP_PASSWORD)")
+    send.add_argument("--ledger", metavar="PATH", help="the send ledger (default: .cache/agora/sends.sqlite)")
+    send.add_argument("--rate", type=_seconds, metavar="N", help="at most N messages per second overall")
+    send.add_argument("--connections", type=_positive, default=2, metavar="K", help="parallel connections (2)")
+    send.add_argument("--dry-run", action="store_true", help="print what would be sent per language; send nothing")
+    send.add_argument("--resend-uncertain", action="store_true",
+                      help="also send to recipients whose delivery is uncertain (they may get it twice)")
+    send.add_argument("--again", action="store_true",
+                      help="send although newsletters/ID.sent.yml records the issue as sent")
     init = sub.add_parser("init", help="create a new community repository (a minimal one, or the demo)")
     init.add_argument("dir", type=Path, help="folder to create (must be empty or absent)")
     init.add_argument("--demo", action="store_true", help="copy the demo community instead of a minimal one")
@@ -133,6 +149,12 @@ def cmd_translations(args: argparse.Namespace) -> int:
     return translations_command(args)
 
 
+def cmd_send(args: argparse.Namespace) -> int:
+    from generator.send import send_command
+
+    return send_command(args)
+
+
 def cmd_init(args: argparse.Namespace) -> int:
     from generator.scaffold import init
 
@@ -153,7 +175,7 @@ def cmd_assemble(args: argparse.Namespace) -> int:
 
 COMMANDS = {"check": cmd_check, "build": cmd_build, "serve": cmd_serve, "fetch": cmd_fetch,
             "newsletter": cmd_newsletter, "assemble": cmd_assemble, "init": cmd_init,
-            "translations": cmd_translations}
+            "translations": cmd_translations, "send": cmd_send}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

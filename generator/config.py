@@ -32,6 +32,16 @@ class SignupConfig(base.Config):
     """Name of the e-mail input, as the e-mail service expects it."""
 
 
+class DkimConfig(base.Config):
+    domain = c.Optional(c.Type(str))
+    """The signing domain (d=), normally the domain of `sender`, for DMARC alignment."""
+    selector = c.Optional(c.Type(str))
+    """The selector (s=): the key is published at `<selector>._domainkey.<domain>`."""
+    key_file = c.Optional(c.Type(str))
+    """The private key (PEM): absolute, `~/…`, or relative to the repository root; refused inside the repository
+    unless git ignores it."""
+
+
 class NewsletterConfig(base.Config):
     sender = c.Type(str, default="Agora Community <newsletter@example.org>")
     """The From header of every issue."""
@@ -51,6 +61,8 @@ class NewsletterConfig(base.Config):
     """Where `.eml`, HTML and text renderings are written, relative to the repository root."""
     max_html_bytes = c.Type(int, default=102_000)
     """Gmail clips messages above ~102 KB; a larger rendering fails the build."""
+    dkim = c.SubConfig(DkimConfig)
+    """DKIM signing by `agora send` (dkimpy): `{domain, selector, key_file}`; unset: no signature."""
 
 
 # The collections as `agora check` and `agora translations` name them.
@@ -197,6 +209,10 @@ def validate_options(options: dict, problems: Problems, where: str = CONFIG_FILE
         if not parts or PurePosixPath(folder).is_absolute() or ".." in parts or ":" in folder or "\x00" in folder:
             problems.error(where, f"plugins.agora.{key}", f"expected a folder inside the repository, such as "
                                                           f"'build/newsletters', got {folder!r}")
+    dkim = config.newsletter.dkim
+    given = [key for key in ("domain", "selector", "key_file") if dkim[key]]
+    if given and len(given) < 3:
+        problems.error(where, "plugins.agora.newsletter.dkim", "expected domain, selector and key_file together")
     for key in ("posts_per_page", "members_per_page", "home_posts", "home_events"):
         if config[key] < 1:
             problems.error(where, f"plugins.agora.{key}", "expected a positive number")

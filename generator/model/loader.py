@@ -87,6 +87,7 @@ class Parsed:
     source_line: int | None = None
 
 
+SENT_RECORD_SUFFIX = ".sent.yml"
 SAFE_FIELD = re.compile(r"[\w.()-]{1,100}")
 
 
@@ -230,6 +231,8 @@ def discover(settings: Settings, problems: Problems) -> list[tuple[str | Path, S
                 continue
             if not prefix and rel_parts == (FEEDS_FILE,):
                 continue
+            if prefix and len(rel_parts) == 1 and rel_parts[0].endswith(SENT_RECORD_SUFFIX):
+                continue  # `agora send`'s record of a sent issue, committed beside its note
             source = classify(rel, prefix + rel_parts, problems)
             if source:
                 found.append((path, source))

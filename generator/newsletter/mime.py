@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Sequence
 from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -66,9 +67,15 @@ def boundary(text: str, html: str) -> str:
     return "=_agora_" + hashlib.sha256((text + "\x00" + html).encode("utf-8")).hexdigest()[:40]
 
 
-def assemble(view: IssueView, settings: Settings, html: str, text: str) -> bytes:
-    """multipart/alternative, the text part first and the HTML part last (clients show the last they can)."""
+def assemble(view: IssueView, settings: Settings, html: str, text: str,
+             unsubscribe: Sequence[str] | None = None) -> bytes:
+    """multipart/alternative, the text part first and the HTML part last (clients show the last they can).
+
+    `unsubscribe` replaces the List-Unsubscribe targets of the settings (`agora send` renders a variant with
+    the mailto: target only, for recipients without a link of their own).
+    """
     options = settings.options.newsletter
+    targets = list(options.list_unsubscribe if unsubscribe is None else unsubscribe)
     message = EmailMessage(policy=POLICY)
     message["Subject"] = view.subject
     message["From"] = options.sender
@@ -77,9 +84,9 @@ def assemble(view: IssueView, settings: Settings, html: str, text: str) -> bytes
     message["Date"] = format_datetime(dt.datetime.combine(view.send_date, dt.time(0, 0), dt.UTC))
     message["Message-ID"] = message_id(view.issue_id, view.lang.code, settings.site_url)
     message["List-Id"] = list_id(view.site_name, view.lang.name, view.lang.code, settings.site_url)
-    if options.list_unsubscribe:
-        message["List-Unsubscribe"] = list_unsubscribe(options.list_unsubscribe)
-        if one_click(options.list_unsubscribe):
+    if targets:
+        message["List-Unsubscribe"] = list_unsubscribe(targets)
+        if one_click(targets):
             message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["MIME-Version"] = "1.0"
     message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")

@@ -7,7 +7,7 @@ so the same repository always gives the same bytes.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -63,10 +63,10 @@ def environment(lang: Language) -> jinja2.Environment:
     return env
 
 
-def unsubscribe_targets(settings: Settings) -> tuple[str | None, str | None]:
-    """What the footer offers: a link (the first https URL or merge tag of `newsletter.list_unsubscribe`)
-    and, failing that, the address of the first mailto: target."""
-    targets = settings.options.newsletter.list_unsubscribe
+def unsubscribe_targets(settings: Settings, targets: Sequence[str] | None = None) -> tuple[str | None, str | None]:
+    """What the footer offers: a link (the first https URL or merge tag of `targets`, by default
+    `newsletter.list_unsubscribe`) and, failing that, the address of the first mailto: target."""
+    targets = settings.options.newsletter.list_unsubscribe if targets is None else targets
     link = next((t for t in targets if not t.startswith("mailto:")), None)
     mailto = next((t for t in targets if t.startswith("mailto:")), None)
     address = mailto.removeprefix("mailto:").split("?", 1)[0] if mailto else None
@@ -83,10 +83,10 @@ def _tidy_text(text: str) -> str:
     return re.sub(r"\n{4,}", "\n\n\n", "\n".join(lines)).strip("\n") + "\n"
 
 
-def render_html(view: IssueView, settings: Settings) -> str:
+def render_html(view: IssueView, settings: Settings, targets: Sequence[str] | None = None) -> str:
     """The HTML part: rendered, then its CSS inlined (the @media rules stay in a <style> block)."""
     link = email_linker(view, settings)
-    unsubscribe, address = unsubscribe_targets(settings)
+    unsubscribe, address = unsubscribe_targets(settings, targets)
     html = environment(view.lang).get_template("issue.html").render(
         view=view, link=link, note_html=Markup(note.clean(view.note_html, view.page_url, link.rewrite)),
         unsubscribe=unsubscribe, unsubscribe_address=address, padding=PADDING,
@@ -96,10 +96,10 @@ def render_html(view: IssueView, settings: Settings) -> str:
     return INLINER.inline(html).rstrip("\n") + "\n"
 
 
-def render_text(view: IssueView, settings: Settings) -> str:
+def render_text(view: IssueView, settings: Settings, targets: Sequence[str] | None = None) -> str:
     """The plain-text part, wrapped at 76 columns, its links listed."""
     link = email_linker(view, settings)
-    unsubscribe, address = unsubscribe_targets(settings)
+    unsubscribe, address = unsubscribe_targets(settings, targets)
     plain = note.to_text(note.clean(view.note_html, view.page_url, link.rewrite))
     text = environment(view.lang).get_template("issue.txt").render(
         view=view, link=link, note=plain, unsubscribe=unsubscribe, unsubscribe_address=address,
@@ -107,10 +107,14 @@ def render_text(view: IssueView, settings: Settings) -> str:
     return _tidy_text(text)
 
 
-def render_view(view: IssueView, settings: Settings, problems: Problems) -> Rendering:
-    """One issue in one language; an HTML part over the size limit is added to `problems`."""
-    html = render_html(view, settings)
-    text = render_text(view, settings)
+def render_view(view: IssueView, settings: Settings, problems: Problems,
+                targets: Sequence[str] | None = None) -> Rendering:
+    """One issue in one language; an HTML part over the size limit is added to `problems`.
+
+    `targets` replaces `newsletter.list_unsubscribe` in the footer and the headers (see `agora send`).
+    """
+    html = render_html(view, settings, targets)
+    text = render_text(view, settings, targets)
     limit = settings.options.newsletter.max_html_bytes
     size = len(html.encode("utf-8"))
     if size > limit:
@@ -118,7 +122,7 @@ def render_view(view: IssueView, settings: Settings, problems: Problems) -> Rend
                                               f"is {size:,} bytes, over the {limit:,}-byte limit "
                                               f"(newsletter.max_html_bytes) above which Gmail clips it; "
                                               f"shorten the note or the period")
-    eml = assemble(view, settings, html, text)
+    eml = assemble(view, settings, html, text, targets)
     return Rendering(view.issue_id, view.lang.code, view.subject, html, text, eml)
 
 
