@@ -208,12 +208,13 @@ def test_a_build_writes_only_into_its_output_folders(tmp_path: Path):
     changed = {path for path in after.keys() | before.keys() if after.get(path) != before.get(path)}
     assert changed, "the build wrote nothing"
     # (c: its folder listing changes as build/ appears; .cache/agora/build.json is the record of the last build;
-    # .cache/agora/cards/ holds the sharing cards drawn)
-    cards = "c/.cache/agora/cards"
+    # .cache/agora/ also holds the sharing cards drawn, the page cache and compiled templates)
+    caches = ("c/.cache/agora/cards", "c/.cache/agora/pages", "c/.cache/agora/jinja")
     expected = {"out", "out/site", "c", "c/build", letters, "c/.cache", "c/.cache/agora", "c/.cache/agora/build.json",
-                cards}
+                *caches}
     outside = {path for path in changed
-               if not (path.startswith(("out/site/", letters + "/", cards + "/")) or path in expected)}
+               if not (path.startswith(("out/site/", letters + "/", *(cache + "/" for cache in caches)))
+                       or path in expected)}
     assert not outside
     for url in ("posts/page/index.html", "members/page/index.html", "events/calendar/index.html",
                 "events/calendar/calendar.ics", "index/index.html", "posts/tags/con-x/index.html",

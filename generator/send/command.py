@@ -306,7 +306,7 @@ def send_command(args: argparse.Namespace, stdin=None) -> int:
 
 
 def _send(args: argparse.Namespace, stdin) -> int:
-    from generator.cli import print_problems
+    from generator.problems import print_problems
     from generator.config import load_settings
     from generator.i18n import load_languages
     from generator.model import load_community
