@@ -306,10 +306,10 @@ def send_command(args: argparse.Namespace, stdin=None) -> int:
 
 
 def _send(args: argparse.Namespace, stdin) -> int:
-    from generator.problems import print_problems
     from generator.config import load_settings
     from generator.i18n import load_languages
     from generator.model import load_community
+    from generator.problems import print_problems
     from generator.send.letters import build_letters
 
     problems = Problems()
