@@ -1,5 +1,6 @@
 """The locked environment: `requirements.lock` and `requirements-test.lock` pin, with hashes, every dependency
-that pyproject.toml declares, agree with each other, and are what `make site` and `make test` install."""
+that pyproject.toml declares, agree with each other, and are what `make site` and `make test` install (after pip
+itself, from `requirements-pip.lock`)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from conftest import ROOT
 
 LOCK = "requirements.lock"
 TEST_LOCK = "requirements-test.lock"
+PIP_LOCK = "requirements-pip.lock"
 
 
 def read_lock(name: str) -> dict[str, tuple[Requirement, list[str]]]:
@@ -72,7 +74,7 @@ def test_the_lock_pins_every_declared_dependency_within_its_range(lock: str, ext
     assert not problems, "run `make lock`:\n" + "\n".join(problems)
 
 
-@pytest.mark.parametrize("lock", [LOCK, TEST_LOCK])
+@pytest.mark.parametrize("lock", [LOCK, TEST_LOCK, PIP_LOCK])
 def test_every_entry_of_the_lock_is_pinned_with_sha256_hashes(lock: str):
     for name, (requirement, hashes) in read_lock(lock).items():
         assert pinned_version(requirement), f"{lock}: {requirement}"
@@ -87,9 +89,10 @@ def test_the_runtime_lock_agrees_with_the_test_lock():
 
 
 def test_the_running_environment_is_the_locked_one():
-    """`make test` installed the test lock: every package it pins for this platform has exactly that version."""
+    """`make test` installed pip's lock and the test lock: every package they pin for this platform has exactly
+    that version."""
     mismatches = []
-    for name, (requirement, _) in read_lock(TEST_LOCK).items():
+    for name, (requirement, _) in (read_lock(PIP_LOCK) | read_lock(TEST_LOCK)).items():
         if requirement.marker and not requirement.marker.evaluate():
             continue
         try:
@@ -101,15 +104,18 @@ def test_the_running_environment_is_the_locked_one():
     assert not mismatches, "\n".join(mismatches)
 
 
-@pytest.mark.parametrize(("target", "lock"), [("site", LOCK), ("test", TEST_LOCK)])
+@pytest.mark.parametrize(("target", "lock"), [("site", LOCK), ("test", TEST_LOCK), ("site", PIP_LOCK),
+                                             ("test", PIP_LOCK)])
 def test_a_changed_lock_is_installed_again_by_make(tmp_path: Path, target: str, lock: str):
     """In a copy whose install stamps are newer than every input, `make -n` plans no install; after the lock
-    changes (`-W`: as if just modified) it plans the locked install, then Agora's own without dependencies."""
-    for name in ("Makefile", "pyproject.toml", LOCK, TEST_LOCK):
+    changes (`-W`: as if just modified) it plans the locked install, and after a lock of dependencies Agora's own
+    install without dependencies."""
+    inputs = ("Makefile", "pyproject.toml", LOCK, TEST_LOCK, PIP_LOCK)
+    for name in inputs:
         shutil.copy2(ROOT / name, tmp_path / name)
     (tmp_path / ".venv" / "bin").mkdir(parents=True)
-    later = max((tmp_path / name).stat().st_mtime for name in ("Makefile", "pyproject.toml", LOCK, TEST_LOCK)) + 60
-    for name in ("bin/python", ".installed", ".installed-test"):
+    later = max((tmp_path / name).stat().st_mtime for name in inputs) + 60
+    for name in ("bin/python", ".pip", ".installed", ".installed-test"):
         (tmp_path / ".venv" / name).touch()
         os.utime(tmp_path / ".venv" / name, (later, later))
 
@@ -120,5 +126,6 @@ def test_a_changed_lock_is_installed_again_by_make(tmp_path: Path, target: str, 
     assert "pip install" not in plan()
     changed = plan("-W", lock)
     assert f"pip install --quiet --require-hashes -r {lock}" in changed
-    assert "pip install --quiet --no-deps --no-build-isolation -e ." in changed
-    assert changed.index(f"-r {lock}") < changed.index("--no-deps")
+    if lock != PIP_LOCK:
+        assert "pip install --quiet --no-deps --no-build-isolation -e ." in changed
+        assert changed.index(f"-r {lock}") < changed.index("--no-deps")
