@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 CHROMIUM := /usr/bin/chromium
 N ?=
 
-.PHONY: site test serve bench check messages lint lock clean
+.PHONY: site test serve bench check messages lint clean
 
 # Every install comes from a hash-locked file generated from pyproject.toml by `make lock` (README: "Locked
 # environment"): the runtime's, and the runtime's with the test and bench extras. pip refuses any file whose hash
@@ -49,6 +49,7 @@ BUILD_REQUIRES = $(BIN)/python -c 'import tomllib; \
 $(BIN)/uv: | $(BIN)/python
 	$(PIP_INSTALL) uv==$(UV_VERSION)
 
+.PHONY: lock
 lock: $(BIN)/uv
 	$(BUILD_REQUIRES) | $(UV_COMPILE) pyproject.toml - --extra test --extra bench -o $(TEST_LOCK)
 	$(BUILD_REQUIRES) | $(UV_COMPILE) pyproject.toml - -c $(TEST_LOCK) -o $(LOCK)
