@@ -145,7 +145,7 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
 
         self.sharing = social.plan_sharing(
             inputs.community, languages[code], {p.url: p for p in self.plan.pages},
-            lambda image: cards.image_size(settings.content_dir / image))
+            lambda image: cards.image_size(settings.content_dir / image), languages)
         self.site_description = config.site_description
         config.theme["language"] = code
         search = config.plugins.get("material/search") or config.plugins.get("search")

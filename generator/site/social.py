@@ -80,8 +80,13 @@ def og_locale(code: str) -> str:
 
 
 def plan_sharing(community: Community, lang: Language, pages: Mapping[str, PlannedPage],
-                 image_size: Callable[[str], tuple[int, int] | None]) -> Sharing:
+                 image_size: Callable[[str], tuple[int, int] | None],
+                 languages: Mapping[str, Language] | None = None) -> Sharing:
     """What every page of language `lang` shares; `pages` are the language's planned pages by URL.
+
+    A card is drawn in the language of the text the page shows: an item not translated into `lang` shares the
+    card of its original (its title and label in the original's language). That is also what keeps the cost
+    linear in the items rather than in items × languages: equal drawings are one file in the card cache.
 
     `image_size` gives the pixel size of an image under `content/` (None when it is not a raster image a
     sharing preview can show: SVG, unreadable); a remote image's size is unknown without fetching it, so a
@@ -92,6 +97,11 @@ def plan_sharing(community: Community, lang: Language, pages: Mapping[str, Plann
     host = settings.site_url.split("://", 1)[-1].rstrip("/")
     site_card = Card(CARDS_DIR + "site.png", "", settings.site_name, settings.site_name, host)
     sharing = Sharing(Shared("site", base + site_card.uri, WIDTH, HEIGHT, settings.site_name), cards=[site_card])
+
+    def in_text_language(item) -> Language:
+        """The language the page of `item` is written in: `lang`, or its original's where not translated."""
+        version = item.version(lang.code)
+        return languages[version.lang] if languages and version.fallback and version.lang in languages else lang
 
     def profiles(handles: list[str]) -> tuple[str, ...]:
         return tuple(base + urls.member(h) for h in handles if community.is_public(h))
@@ -120,32 +130,37 @@ def plan_sharing(community: Community, lang: Language, pages: Mapping[str, Plann
             size = image_size(record.image)
             if size:
                 own = (base + quote(record.image), *size, version.record.image_alt or version.record.title)
-        kind = lang.gettext("Post")
-        add(urls.post(post.slug), "post", post.slug, f"{kind} · {lang.date(day)}",
+        shown = in_text_language(post)
+        kind = shown.gettext("Post")
+        add(urls.post(post.slug), "post", post.slug, f"{kind} · {shown.date(day)}",
             record.date.isoformat(), profiles([record.author]), own)
     for story in community.stories:
-        kind = lang.gettext("Success story")
-        add(urls.story(story.slug), "story", story.slug, f"{kind} · {lang.date(story.record.date)}",
+        shown = in_text_language(story)
+        kind = shown.gettext("Success story")
+        add(urls.story(story.slug), "story", story.slug, f"{kind} · {shown.date(story.record.date)}",
             story.record.date.isoformat(),
             profiles(story.record.members))
     for spotlight in community.spotlights:
         month = dt.date.fromisoformat(spotlight.record.month + "-01")
-        kind = lang.ngettext("Member of the month", "Members of the month", 1)
-        add(urls.spotlight(spotlight.slug), "spotlight", spotlight.slug, f"{kind} · {lang.month(month)}",
+        shown = in_text_language(spotlight)
+        kind = shown.ngettext("Member of the month", "Members of the month", 1)
+        add(urls.spotlight(spotlight.slug), "spotlight", spotlight.slug, f"{kind} · {shown.month(month)}",
             month.isoformat(),
             profiles([spotlight.record.member]))
     for event in community.events:
         record = event.record
         # The day as the organisers announce it: in the event's own zone.
         day = record.start.astimezone(zoneinfo.ZoneInfo(record.timezone)).date()
-        kind = lang.gettext("Event")
-        add(urls.event(event.slug), "event", event.slug, f"{kind} · {lang.date(day)}",
+        shown = in_text_language(event)
+        kind = shown.gettext("Event")
+        add(urls.event(event.slug), "event", event.slug, f"{kind} · {shown.date(day)}",
             record.start.isoformat(), profiles(record.hosts or record.speakers))
     for course in community.courses.values():
         # (The level names are the course page's, already in the catalogs.)
         level = {"beginner": "Beginner", "intermediate": "Intermediate", "advanced": "Advanced"}[course.record.level]
-        kind = lang.gettext("Course")
-        add(urls.course(course.slug), "course", course.slug, f"{kind} · {lang.gettext(level)}", None, ())
+        shown = in_text_language(course)
+        kind = shown.gettext("Course")
+        add(urls.course(course.slug), "course", course.slug, f"{kind} · {shown.gettext(level)}", None, ())
     return sharing
 
 
