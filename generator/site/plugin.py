@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -195,7 +196,7 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         resolved["theme"] = dict(config.theme.items())
         resolved["theme_dirs"] = config.theme.dirs
         resolved["language"] = self.code
-        blob = json.dumps(resolved, sort_keys=True, default=repr, ensure_ascii=False)
+        blob = json.dumps(resolved, sort_keys=True, default=_stable, ensure_ascii=False)
         return hashlib.sha256(f"{self.context_key}\0{blob}".encode()).hexdigest()
 
     @property
@@ -239,9 +240,6 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
             if record is not None:
                 CachedPage(self.nav_titles.get(src_uri), files.get_file_from_path(src_uri), config, record,
                            escape(planned.title))
-
-        self._add_cards(files, config)
-        return files
 
     def social_meta(self, planned: PlannedPage) -> dict:
         """The page's sharing metadata (Open Graph, Twitter card), for its <head>."""
@@ -362,6 +360,14 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
 
     def _begin(self, phase: str, planned: PlannedPage) -> None:
         self.current = (phase, planned)
+
+
+def _stable(value: object) -> str:
+    """A configuration value JSON cannot hold, named the same in every process (`!!python/name:` functions in
+    mdx_configs, say): an object's memory address would make every key new, and the cache useless."""
+    if callable(value) and hasattr(value, "__qualname__"):
+        return f"{getattr(value, '__module__', '')}.{value.__qualname__}"
+    return re.sub(r" at 0x[0-9a-fA-F]+", "", repr(value))
 
 
 def _nav_titles(nav: list) -> dict[str, str]:
