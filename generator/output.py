@@ -1,42 +1,71 @@
 """Atomic output: everything is written to a staging folder beside the target and swapped in at the end.
 
 A failed or killed build leaves the previous output as it was; at worst a stale staging folder remains, which
-the next build removes.
+the next build removes. Each build stages in a folder of its own (named for its process), so two builds that
+share an output folder (two sites with one newsletter folder) do not write into each other's staging; the last
+to finish is what stays, and both wrote the same bytes when their inputs are the same.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import re
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 
-def _staging(target: Path) -> Path:
-    return target.parent / f".{target.name}.staging"
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove_stale(target: Path) -> None:
+    """Staging and old folders left beside `target` by builds that were killed (their process is gone)."""
+    pattern = re.compile(rf"^\.{re.escape(target.name)}\.(?:staging|old)-(\d+)-")
+    if not target.parent.is_dir():
+        return
+    for entry in target.parent.iterdir():
+        match = pattern.match(entry.name)
+        if match and not _alive(int(match.group(1))):
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _beside(target: Path, kind: str) -> Path:
+    return Path(tempfile.mkdtemp(prefix=f".{target.name}.{kind}-{os.getpid()}-", dir=target.parent))
 
 
 @contextlib.contextmanager
 def replaced_atomically(target: Path) -> Iterator[Path]:
     """Yield an empty folder; when the block succeeds it becomes `target`, replacing the old one."""
     target = target.resolve()
-    staging = _staging(target)
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir(parents=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale(target)
+    staging = _beside(target, "staging")
     try:
         yield staging
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    old = target.parent / f".{target.name}.old"
-    if old.exists():
-        shutil.rmtree(old)
-    if target.exists():
-        os.rename(target, old)
-    os.rename(staging, target)
-    shutil.rmtree(old, ignore_errors=True)
+    while True:
+        try:
+            os.rename(staging, target)  # fails while a (non-empty) target is in the way
+            break
+        except OSError as exc:
+            if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+                raise
+        old = _beside(target, "old")
+        with contextlib.suppress(FileNotFoundError):  # another build may have just moved it
+            os.rename(target, old)  # replaces the empty folder `old`
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def merge_into(source: Path, target: Path) -> None:

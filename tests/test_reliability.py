@@ -62,13 +62,14 @@ def test_killed_build_leaves_the_previous_output_intact(tmp_path: Path):
     before_site, before_mail = tree_hashes(root / "site"), tree_hashes(root / NEWSLETTERS)
     (root / "content" / "pages" / "about.md").write_text("---\ntitle: Changed\n---\nNew text.\n", encoding="utf-8")
 
-    staging = root / ".site.staging"
+    def staging() -> list[Path]:
+        return sorted(root.glob(".site.staging-*"))
     process = subprocess.Popen([sys.executable, "-m", "generator", "build", "--root", str(root), "--jobs", "1"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.monotonic() + 120
         # Kill once the build is writing pages into its staging folder: halfway, not before it started.
-        while not (staging.is_dir() and sum(1 for _ in staging.rglob("*.html")) > 50):
+        while not (staging() and sum(1 for _ in staging()[0].rglob("*.html")) > 50):
             assert process.poll() is None, "the build finished before it could be killed"
             assert time.monotonic() < deadline
             time.sleep(0.02)
@@ -81,7 +82,7 @@ def test_killed_build_leaves_the_previous_output_intact(tmp_path: Path):
 
     again = run_agora("build", "--root", root)
     assert again.code == 0, again.output
-    assert not staging.exists()
+    assert not staging() and not list(root.glob(".site.old-*"))  # the killed build's staging is cleared away
     assert "New text." in (root / "site" / "about" / "index.html").read_text(encoding="utf-8")
 
 
