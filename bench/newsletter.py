@@ -19,11 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from generator.config import load_settings  # noqa: E402
-from generator.i18n import load_languages  # noqa: E402
-from generator.model import load_community  # noqa: E402
+from generator.inputs import load_inputs  # noqa: E402
 from generator.newsletter import render_issues  # noqa: E402
-from generator.problems import Problems  # noqa: E402
+from generator.problems import ContentError  # noqa: E402
 
 TARGET_MS = 50
 
@@ -33,14 +31,12 @@ def main() -> int:
     options.add_argument("--root", type=Path, default=ROOT, help="community to render (default: the demo)")
     options.add_argument("--repeat", type=int, default=5, help="timed runs after the warm-up (default 5)")
     args = options.parse_args()
-    problems = Problems()
-    settings = load_settings(args.root.resolve(), problems)
-    community, found = load_community(settings)
-    problems.extend(found)
-    languages = load_languages(settings.languages, settings.locales_dir, settings.root, problems)
-    if problems.errors:
-        print("\n".join(map(str, problems.errors[:10])), file=sys.stderr)
+    try:
+        inputs = load_inputs(args.root.resolve())
+    except ContentError as exc:
+        print("\n".join(map(str, exc.problems[:10])), file=sys.stderr)
         return 1
+    settings, community, languages = inputs.settings, inputs.community, inputs.languages
     if not community.newsletters:
         print(f"no newsletter issues in {settings.newsletters_dir}", file=sys.stderr)
         return 1
