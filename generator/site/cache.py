@@ -59,12 +59,15 @@ class PageCache:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             handle, staging = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+        except OSError:
+            return
+        try:
             with os.fdopen(handle, "wb") as out:
                 # Key order kept: the search entries are written out by Material in the order they have.
                 out.write(json.dumps(data, ensure_ascii=False).encode("utf-8"))
             os.replace(staging, path)
         except OSError:
-            with contextlib.suppress(OSError, NameError):
+            with contextlib.suppress(OSError):
                 os.unlink(staging)
 
 

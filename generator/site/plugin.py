@@ -222,6 +222,7 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
                 files.append(File.generated(config, uri, abs_src_path=str(path)))
         self._add_cards(files, config)
         self.keys = {}
+        self.sharing_meta: dict[str, dict] = {}
         # A search plugin whose entries cannot be restored (not Material's) would lose the reused pages'.
         if self.build_key is not None and (self.search_plugin is None or self.search_entries is not None):
             self._restore_cached_pages(files, config)
@@ -233,7 +234,8 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         listing = hashlib.sha256("\0".join(sorted(f.src_uri for f in files)).encode()).hexdigest()
         for src_uri, planned in self.planned.items():
             # The sharing metadata comes from more than the page's Markdown (an item's image file, say).
-            sharing = json.dumps(self.social_meta(planned), sort_keys=True, default=str)
+            self.sharing_meta[src_uri] = self.social_meta(planned)
+            sharing = json.dumps(self.sharing_meta[src_uri], sort_keys=True, default=str)
             parts = [self.build_key, planned.digest, sharing, listing if ".md" in planned.markdown else ""]
             key = self.keys[src_uri] = hashlib.sha256("\0".join(parts).encode()).hexdigest()
             record = self.cache.get(key) if self.reuse else None
@@ -314,7 +316,8 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         # Material's edit button: the content file the page shows (a translation's own, else the original), never
         # the virtual file MkDocs built it from; pages made of many items (indices) have none.
         page.edit_url = repository.edit_url(self.settings, planned.source) if planned.source else None
-        page.meta["social"] = self.social_meta(planned)
+        # Computed once with the page's key when the cache is on.
+        page.meta["social"] = self.sharing_meta.get(page.file.src_uri) or self.social_meta(planned)
         return context
 
     # Last, so the HTML cached is the HTML written.
