@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Generic, TypeVar
@@ -59,6 +61,15 @@ class Item(Generic[R]):
     def digest(self) -> str:
         """The digest of this original's translatable text, which a current translation records."""
         return source_digest(self.record, self.body)
+
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        """A digest of everything this item holds, in every language: what a page showing it depends on."""
+        versions = [(code, version.record.model_dump_json(), version.body, version.path, version.fallback,
+                     version.source) for code, version in sorted(self.translations.items())]
+        state = [self.kind, self.slug, self.path, self.lang, self.record.model_dump_json(), self.body, self.course,
+                 self.order, versions]
+        return hashlib.sha256(json.dumps(state, ensure_ascii=False).encode("utf-8", "surrogatepass")).hexdigest()
 
     @property
     def original(self) -> Version[R]:

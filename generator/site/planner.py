@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from generator import urls
@@ -17,7 +18,7 @@ from generator.model.occurrences import is_upcoming, next_start
 from generator.newsletter import web
 from generator.newsletter.view import published_in
 from generator import atom
-from generator.site import badges, calendar, figures, repository
+from generator.site import badges, calendar, figures, memo, repository
 from generator.site.pages import PlannedFile, PlannedPage, paginate, relative
 from generator.site.render import Renderer
 
@@ -32,14 +33,23 @@ class SitePlan:
     lang: Language
     languages: dict[str, Language]
     today: dt.date
-    newsletter: object = None
+    # What the last build rendered, by `memo.render_key`, and what every render depends on besides its values
+    # (the build's settings, catalogs, templates and code); without a context nothing is reused.
+    memo: Mapping[str, str] = field(default_factory=dict)
+    context: str | None = None
     pages: list[PlannedPage] = field(default_factory=list)
     files: list[PlannedFile] = field(default_factory=list)
+    # This plan's renders by key, for the next build's memo.
+    rendered: dict[str, str] = field(default_factory=dict)
+    reused: int = 0
 
     def __post_init__(self) -> None:
         options = self.community.settings.options
         self.options = options
         self.renderer = Renderer(self.lang, self.languages, options.timezones)
+        self.view = memo.PlanView(self.community, self.today)
+        if self.context is not None:
+            self.context = memo.render_key(self.context, self.community.settings, self.lang.code)
         self.badges = badges.badges(self.community, options)
         self.contributions = badges.contributions(self.community)
         self.posts = tuple(p for p in self.community.published_posts)
@@ -74,11 +84,28 @@ class SitePlan:
         original = relative(self.renderer.full(url, item.lang), here) if stale else None
         create = repository.create_url(self.community.settings, staleness.translation_path(item, self.lang.code)) \
             if fallback else None
-        markdown = self.renderer.render(template, here, plan=self, title=title, item=item, v=version,
-                                        fallback=fallback, stale_original=original, create_url=create, **values)
+        values = dict(plan=self.view, title=title, item=item, v=version, fallback=fallback,
+                      stale_original=original, create_url=create, **values)
+        # `v` is `item`'s version in this language: the item's fingerprint and the language key it already.
+        key_values = {name: value for name, value in values.items() if name != "v"} if item else values
+        markdown = self._reusing(lambda: self.renderer.render(template, here, **values), template, here,
+                                 key_values)
         self.pages.append(PlannedPage(url=url, title=title, markdown=markdown, description=description,
                                       canonical=canonical, nav=nav, toc=template in LONG_READS,
                                       languages=languages, source=version.path if version else None))
+
+    def _reusing(self, make, *inputs: object) -> str:
+        """`make()`, or what it returned in an earlier build given the same `inputs` in the same context."""
+        if self.context is None:
+            return make()
+        key = memo.render_key(self.context, *inputs)
+        text = self.memo.get(key)
+        if text is None:
+            text = make()
+        else:
+            self.reused += 1
+        self.rendered[key] = text
+        return text
 
     def gettext(self, message: str, **values: object) -> str:
         return self.lang.gettext(message, **values)
@@ -213,8 +240,9 @@ class SitePlan:
                      description=version.record.summary, upcoming=upcoming,
                      start=next_start(event.record, self.today))
             entry = (event, version.record.title, version.record.summary, self.absolute(urls.event(event.slug)))
-            self.files.append(PlannedFile(urls.event_ics(event.slug),
-                                          calendar.calendar([entry], site_url, version.record.title, stamp)))
+            ics = self._reusing(lambda: calendar.calendar([entry], site_url, version.record.title, stamp).decode(),
+                                "calendar", entry, site_url, stamp)
+            self.files.append(PlannedFile(urls.event_ics(event.slug), ics.encode()))
         entries = [(e, self.version(e).record.title, self.version(e).record.summary,
                     self.absolute(urls.event(e.slug))) for e in self.upcoming]
         name = f"{self.community.settings.site_name} — {self.gettext('Events')}"
@@ -291,6 +319,11 @@ class SitePlan:
         return relative(urls.home(), self.renderer.full(url))
 
 
-def plan_language(community: Community, languages: dict[str, Language], code: str, today: dt.date) -> SitePlan:
-    """Every page and file of language `code`; the same inputs give the same plan, in the same order."""
-    return SitePlan(community, languages[code], languages, today).plan()
+def plan_language(community: Community, languages: dict[str, Language], code: str, today: dt.date, *,
+                  reuse: Mapping[str, str] | None = None, context: str | None = None) -> SitePlan:
+    """Every page and file of language `code`; the same inputs give the same plan, in the same order.
+
+    With a `context` (a digest of everything outside the community that templates depend on), renders are keyed
+    and those in `reuse` (an earlier plan's `rendered`) are taken instead of rendered again.
+    """
+    return SitePlan(community, languages[code], languages, today, memo=reuse or {}, context=context).plan()

@@ -11,6 +11,7 @@ with its own raster image under `content/` shares that image instead. Every othe
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import zoneinfo
 from urllib.parse import quote
 from collections.abc import Callable, Mapping
@@ -65,6 +66,8 @@ class Sharing:
     cards: list[Card] = field(default_factory=list)
 
 
+# Asked for every page and each of its languages: thousands of times per build, for a handful of codes.
+@functools.cache
 def og_locale(code: str) -> str:
     """The Open Graph form of a language code (`pl` → `pl_PL`, `nb` → `nb_NO`, `el` → `el_GR`).
 

@@ -1,0 +1,143 @@
+"""The planner's own reuse: what a page template (or a calendar) produced, kept between builds by a key over
+everything it was given.
+
+Planning renders every page's Markdown with Jinja, and on a large hub that costs more than MkDocs restoring the
+pages from the page cache. A template is a pure function of the values the planner passes it, of the language
+and of the build context (settings, catalogs, templates, code: `context`); `render_key` digests exactly those,
+with each content item standing for a digest of everything it holds (`Item.fingerprint`). Templates reach the
+rest of the community only through `PlanView`, which is digested the same way, so a value a key does not cover
+cannot reach a template: reading anything else of the plan is an undefined variable, an error.
+
+An encoder that meets a type it does not know raises instead of guessing: a key must never be equal for two
+different inputs. The store is one JSON file per language, replaced atomically; a missing, truncated or foreign
+file is an empty memo, so the cost is a render, never a wrong page.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import enum
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from markupsafe import Markup
+
+from generator.i18n import Language
+from generator.model import Community, Item
+from generator.model.occurrences import next_start
+from generator.model.records import Record
+
+FORMAT = 1
+FOLDER = Path(".cache") / "agora" / "plans" / f"v{FORMAT}"
+
+
+class PlanView:
+    """All a page template may read of the plan besides its own values: members, courses, events and stories (by
+    their handles and slugs), and when an event next starts. Posts are not here on purpose: a page showing a
+    post is given it, so editing one post changes only the keys of the pages that show it."""
+
+    def __init__(self, community: Community, today: dt.date):
+        self.community = _Collections(community.members, community.courses, community.events, community.stories)
+        self.today = today
+        items = [*community.members.values(), *community.courses.values(), *community.events,
+                 *community.stories]
+        self.fingerprint = _digest([today.isoformat(), *(item.fingerprint for item in items)])
+
+    def member(self, handle: str) -> Item | None:
+        """A member who may be shown; private members are never named or linked."""
+        item = self.community.members.get(handle)
+        return item if item and item.record.public else None
+
+    def next_start(self, event: Item) -> dt.datetime:
+        """When an event is next on (for a weekly session, the coming meeting; for a past event, its start)."""
+        return next_start(event.record, self.today)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Collections:
+    members: Mapping[str, Item]
+    courses: Mapping[str, Item]
+    events: tuple[Item, ...]
+    stories: tuple[Item, ...]
+
+
+def render_key(*parts: object) -> str:
+    """The key of a template's output: a digest of `parts` (the context, the language, the template, the page's
+    URL and the values it is given)."""
+    return _digest([_encode(part) for part in parts])
+
+
+def _digest(value: object) -> str:
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _encode(value: object) -> object:
+    """`value` as JSON, tagged by type so that values of different types never encode alike."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, Markup):
+        return ["markup", str(value)]
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Item):
+        return ["item", value.fingerprint]
+    if isinstance(value, PlanView):
+        return ["plan", value.fingerprint]
+    if isinstance(value, Language):
+        return ["language", value.code]
+    if isinstance(value, Record):
+        return [type(value).__name__, value.model_dump_json()]
+    if isinstance(value, Path):
+        return ["path", value.as_posix()]
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return [type(value).__name__, value.isoformat()]
+    if isinstance(value, enum.Enum):
+        return [type(value).__name__, value.name]
+    if isinstance(value, Mapping):
+        # In their order: a template iterating a mapping shows it in that order.
+        return ["map", [[_encode(k), _encode(v)] for k, v in value.items()]]
+    if isinstance(value, (list, tuple)):
+        return ["seq", [_encode(v) for v in value]]
+    if isinstance(value, (set, frozenset)):
+        return ["set", sorted((_encode(v) for v in value), key=json.dumps)]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return [type(value).__name__, [[f.name, _encode(getattr(value, f.name))] for f in dataclasses.fields(value)]]
+    raise TypeError(f"memo: cannot key a value of type {type(value).__qualname__}; teach generator/site/memo.py "
+                    "to encode it (every value a template is given must be part of its key)")
+
+
+def load(root: Path, code: str) -> dict[str, str]:
+    """The memo the last build of language `code` left, or an empty one."""
+    try:
+        raw = json.loads((root / FOLDER / f"{code}.json").read_bytes())
+        entries = raw["entries"]
+        if raw.get("sha256") != _digest(entries) or not isinstance(entries, dict):
+            return {}
+        return entries
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def save(root: Path, code: str, entries: dict[str, str]) -> None:
+    """Keep `entries` (this build's outputs only, so the memo never outgrows the site); failing costs renders."""
+    path = root / FOLDER / f"{code}.json"
+    data = json.dumps({"sha256": _digest(entries), "entries": entries}, ensure_ascii=False)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, staging = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+    except OSError:
+        return
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data.encode("utf-8", "surrogatepass"))
+        os.replace(staging, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(staging)
