@@ -32,6 +32,7 @@ from generator.inputs import BuildInputs, load_inputs
 from generator.output import merge_into, replaced_atomically
 from generator.problems import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, ContentError, print_problems
 from generator.progress import Progress, Reporter
+from generator.site import manifest
 
 log = logging.getLogger("agora")
 
@@ -56,6 +57,17 @@ class LanguageResult:
     rendered: int
     reused: int
     seconds: float
+    # The manifest of what this build wrote, to put in place once its output is (generator/site/manifest.py).
+    manifest: Path | None = None
+
+
+class _NotDirty(logging.Filter):
+    """MkDocs warns that a `--dirty` build leaves navigation and links stale. Agora's is not stale: it tells MkDocs
+    exactly which pages did not change, and supplies their search entries and anchors. Dropped, so that
+    `--strict` does not count it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("A 'dirty' build is being performed")
 
 
 class PageError(Exception):
@@ -70,8 +82,10 @@ def _epoch(day: dt.date) -> int:
     return int(dt.datetime.combine(day, dt.time(), dt.UTC).timestamp())
 
 
-def build_language(root: Path, code: str, site_dir: Path, strict: bool, reuse: bool) -> LanguageResult:
-    """Run MkDocs for one language into `site_dir` (in a forked worker)."""
+def build_language(root: Path, code: str, site_dir: Path, strict: bool, reuse: bool,
+                   previous: tuple[Path, Path] | None = None) -> LanguageResult:
+    """Run MkDocs for one language into `site_dir` (in a forked worker). `previous`: the folder holding this
+    language's output of the last build and the manifest describing it, whose unchanged files are taken over."""
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
 
@@ -86,8 +100,13 @@ def build_language(root: Path, code: str, site_dir: Path, strict: bool, reuse: b
     plugin.cache, plugin.context_key, plugin.reuse = PageCache(root), context_key, reuse
     if queue is not None:
         plugin.progress = Reporter(queue, code)
+    if previous is not None:
+        plugin.previous_dir, plugin.manifest_path = previous
+    # Dirty: pages and files the plugin marks unchanged are neither built nor copied.
+    dirty = previous is not None and reuse
+    logging.getLogger("mkdocs.commands.build").addFilter(_NotDirty())
     try:
-        mkdocs_build(config)
+        mkdocs_build(config, dirty=dirty)
     except Exception as exc:
         if plugin.current is not None:
             raise PageError(_blame(plugin.current, code, exc)) from None
@@ -96,7 +115,8 @@ def build_language(root: Path, code: str, site_dir: Path, strict: bool, reuse: b
             raise PageError(f"{where}template error while planning the pages of {code!r}: "
                             f"{type(exc).__name__}: {exc}") from None
         raise
-    return LanguageResult(code, plugin.rendered, plugin.reused, time.perf_counter() - started)
+    return LanguageResult(code, plugin.rendered, plugin.reused, time.perf_counter() - started,
+                          plugin.manifest_pending)
 
 
 def _blame(current, code: str, exc: Exception) -> str:
@@ -204,10 +224,12 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> int:
                 # before the MkDocs builds start.
                 _newsletters(inputs, codes, letters_staging, options.strict)
             folders = {code: staging / f".lang-{code}" for code in codes}
+            previous = {code: (out if code == default else out / code, manifest.location(root, out, code))
+                        for code in codes}
             with Progress(codes, queue, interactive=sys.stderr.isatty()), \
                     ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
                 futures = [pool.submit(build_language, root, code, folders[code], options.strict,
-                                       not options.force) for code in codes]
+                                       not options.force, previous[code]) for code in codes]
                 done, pending = wait(futures, return_when=FIRST_EXCEPTION)
                 for future in pending:
                     future.cancel()
@@ -221,6 +243,9 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> int:
                 else:
                     folders[code].rename(staging / code)
     except Exception as exc:  # noqa: BLE001 - any failure must leave the old site and say why
+        for result in results.values():
+            if result.manifest is not None:
+                manifest.discard(result.manifest)
         if os.environ.get("AGORA_DEBUG"):
             raise
         kept = f"{out.name}/ and {letters.name}/ are" if letters else f"{out.name}/ is"
@@ -231,6 +256,9 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> int:
         _SHARED = None
         if epoch_given is None:
             del os.environ["SOURCE_DATE_EPOCH"]
+    for result in results.values():
+        if result.manifest is not None:
+            manifest.promote(result.manifest)
     for code in codes:
         result = results[code]
         print(f"  {code}: {result.rendered + result.reused} pages ({result.rendered} rendered, "

@@ -230,13 +230,29 @@ def test_a_corrupt_or_foreign_cache_falls_back_to_a_full_build(tmp_path):
     records[2].write_text(json.dumps(raw))
     # Foreign: another format's cache beside it is never read.
     (root / ".cache" / "agora" / "pages" / "v0").mkdir()
-    # Without the record of the last build, the same inputs are built again (not skipped).
+    # Without the record of the last build, the same inputs are built again (not skipped); without the output,
+    # nothing can be taken over from it, so every page comes from the page cache or is rendered.
     (root / ".cache" / "agora" / "build.json").unlink()
+    shutil.rmtree(root / "site")
     result = run_agora("build", "--root", root)
     assert result.code == 0, result.output
     rendered = sum(int(line.split("(")[1].split()[0]) for line in result.stderr.splitlines()
                    if "rendered," in line)
     assert rendered >= 3, result.stderr  # the three broken records were rendered again
+    assert tree(root / "site") == expected
+
+    # The manifests of the output in place (what can be taken over from it): one truncated, one of another
+    # format, and a page of the third language's output edited behind its manifest's back.
+    manifests = sorted((root / ".cache" / "agora" / "manifests").rglob("*.json"))
+    assert len(manifests) == 3, manifests
+    manifests[0].write_bytes(manifests[0].read_bytes()[:50])
+    raw = json.loads(manifests[1].read_bytes())
+    manifests[1].write_text(json.dumps({**raw, "format": 0}))
+    edited = root / "site" / "pl" / "members" / "index.html"
+    edited.write_text(edited.read_text("utf-8").replace("<body", "<body data-edited"), "utf-8")
+    (root / ".cache" / "agora" / "build.json").unlink()
+    result = run_agora("build", "--root", root)
+    assert result.code == 0, result.output
     assert tree(root / "site") == expected
 
 

@@ -14,7 +14,9 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import os
 import re
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,7 +34,7 @@ from generator.config import AgoraConfig
 from generator.inputs import BuildInputs, load_inputs
 from generator.problems import ContentError
 from generator.site.cache import PageCache, PageRecord
-from generator.site import cards, repository, social
+from generator.site import cards, manifest, memo, repository, social
 from generator.site.nav import navigation
 from generator.site.pages import PlannedPage, relative
 from generator.site.planner import plan_language
@@ -63,18 +65,37 @@ LUNR = {"en": "en", "nb": "no", "nn": "no", "no": "no", "sv": "sv", "el": "el", 
         "ru": "ru", "tr": "tr", "ja": "ja"}
 
 
+class AgoraFile(File):
+    """A file Agora adds. `unchanged`: the previous build's output of it is still right and in place, so MkDocs,
+    which `agora build` runs in its `--dirty` mode, neither builds nor copies it (see `generator/site/manifest.py`);
+    `source` digests what it is made from."""
+
+    unchanged = False
+    source: str | None = None
+
+    def is_modified(self) -> bool:
+        return not self.unchanged
+
+
 class CachedPage(Page):
-    """A page whose HTML, search entries and anchors come from the page cache.
+    """A page whose HTML, search entries and anchors come from the page cache, or, when its file is unchanged,
+    whose HTML is already in place (`record.html` is then None: MkDocs skips the page).
 
     MkDocs still places it in the navigation, the sitemap and the search index (in its place, so the index is
     the same as a clean build's); Markdown conversion and template rendering are skipped. Material's blog
     plugin restores its posts the same way, through a `Page` subclass.
     """
 
-    def __init__(self, title: str | None, file: File, config: MkDocsConfig, record: PageRecord, meta_title: str):
+    def __init__(self, title: str | None, file: File, config: MkDocsConfig, record: PageRecord, meta_title: str,
+                 files: Files):
         super().__init__(title, file, config)
         self.record = record
         self.meta_title = meta_title
+        # Set here, not when rendered: an unchanged page is never rendered, and MkDocs still checks the links
+        # of the other pages against its anchors.
+        self.present_anchor_ids = set(record.anchors)
+        linked = ((files.get_file_from_path(uri), anchors) for uri, anchors in record.links_to_anchors.items())
+        self.links_to_anchors = {file: anchors for file, anchors in linked if file is not None}
 
     def read_source(self, config: MkDocsConfig) -> None:
         self.markdown = ""
@@ -84,9 +105,6 @@ class CachedPage(Page):
     def render(self, config: MkDocsConfig, files: Files) -> None:
         self.content = ""
         self.toc = get_toc([])
-        self.present_anchor_ids = set(self.record.anchors)
-        linked = ((files.get_file_from_path(uri), anchors) for uri, anchors in self.record.links_to_anchors.items())
-        self.links_to_anchors = {file: anchors for file, anchors in linked if file is not None}
 
 
 class _PageWarnings(logging.Handler):
@@ -121,6 +139,12 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         self.current: tuple[str, PlannedPage] | None = None
         self.page_warnings: dict[str, list[str]] = {}
         self._search_start = 0
+        # Set by `agora build`: the previous output of this language and the manifest describing it; the
+        # manifest this build wrote, to be put in place once its output is.
+        self.previous_dir: Path | None = None
+        self.manifest_path: Path | None = None
+        self.manifest_pending: Path | None = None
+        self.unchanged: dict[str, CachedPage] = {}
 
     # Runs before the search plugin's on_config, which picks its stemmer from theme.language.
     @event_priority(100)
@@ -133,7 +157,11 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         settings, languages = inputs.settings, inputs.languages
         code = self.language or settings.default_language
         self.settings, self.languages, self.code = settings, languages, code
-        self.plan = plan_language(inputs.community, languages, code, self.today or inputs.today)
+        # The planner's renders are kept between `agora build`s like pages are (plain `mkdocs build` keeps none).
+        keeping = self.cache is not None and self.context_key is not None
+        self.memo = memo.load(settings.root, code) if keeping and self.reuse else {}
+        self.plan = plan_language(inputs.community, languages, code, self.today or inputs.today,
+                                  reuse=self.memo, context=self.context_key if keeping else None)
         self.planned = {}
         for planned in self.plan.pages:
             uri = urls.src_uri(planned.url)
@@ -208,27 +236,45 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
     # Pages exist only in memory: MkDocs builds them like files in docs_dir.
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         for src_uri, page in self.planned.items():
-            files.append(File.generated(config, src_uri, content=page.markdown))
+            files.append(AgoraFile.generated(config, src_uri, content=page.markdown))
         for planned in self.plan.files:
-            files.append(File.generated(config, planned.path, content=planned.content))
+            files.append(AgoraFile.generated(config, planned.path, content=planned.content))
         for asset in sorted(ASSETS.iterdir()):
-            files.append(File.generated(config, ASSET_URI + asset.name, abs_src_path=str(asset)))
+            files.append(AgoraFile.generated(config, ASSET_URI + asset.name, abs_src_path=str(asset)))
         content_assets = self.settings.content_dir / "assets"
         if content_assets.is_dir():
             # Links are skipped here too (the loader refuses those that leave assets/): never publish a file
             # from elsewhere on the machine.
             for path in sorted(p for p in content_assets.rglob("*") if p.is_file() and not p.is_symlink()):
                 uri = "assets/" + path.relative_to(content_assets).as_posix()
-                files.append(File.generated(config, uri, abs_src_path=str(path)))
+                files.append(AgoraFile.generated(config, uri, abs_src_path=str(path)))
         self._add_cards(files, config)
         self.keys = {}
         self.sharing_meta: dict[str, dict] = {}
+        self.unchanged: dict[str, CachedPage] = {}
         # A search plugin whose entries cannot be restored (not Material's) would lose the reused pages'.
         if self.build_key is not None and (self.search_plugin is None or self.search_entries is not None):
-            self._restore_cached_pages(files, config)
+            self._reuse(files, config)
         return files
 
-    def _restore_cached_pages(self, files: Files, config: MkDocsConfig) -> None:
+    def _reuse(self, files: Files, config: MkDocsConfig) -> None:
+        """Mark what the previous output already holds as unchanged, and restore from the page cache what it can
+        of the rest."""
+        previous = manifest.load(self.manifest_path) if self.manifest_path and self.reuse else None
+        if previous is None or previous.get("build_key") != self.build_key:
+            previous = {"pages": {}, "files": {}, "outputs": {}}
+        outputs = previous["outputs"]
+
+        folder = str(self.previous_dir)
+
+        def in_place(file: File) -> bool:
+            recorded = outputs.get(file.dest_uri)
+            return recorded is not None and manifest.stat_of(os.path.join(folder, file.dest_uri)) == recorded
+
+        for file in files:
+            if isinstance(file, AgoraFile) and not file.is_documentation_page():
+                file.source = _source_of(file)
+                file.unchanged = previous["files"].get(file.dest_uri) == file.source and in_place(file)
         # A link to another page's Markdown file resolves only if that file exists: pages with such links
         # depend on the list of files too (rare: planned Markdown links by URL).
         listing = hashlib.sha256("\0".join(sorted(f.src_uri for f in files)).encode()).hexdigest()
@@ -238,10 +284,17 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
             sharing = json.dumps(self.sharing_meta[src_uri], sort_keys=True, default=str)
             parts = [self.build_key, planned.digest, sharing, listing if ".md" in planned.markdown else ""]
             key = self.keys[src_uri] = hashlib.sha256("\0".join(parts).encode()).hexdigest()
+            file = files.get_file_from_path(src_uri)
+            entry = previous["pages"].get(src_uri)
+            if entry is not None and entry["key"] == key and in_place(file):
+                file.unchanged = True
+                record = PageRecord(html=None, **{k: v for k, v in entry.items() if k != "key"})
+                self.unchanged[src_uri] = CachedPage(self.nav_titles.get(src_uri), file, config, record,
+                                                     escape(planned.title), files)
+                continue
             record = self.cache.get(key) if self.reuse else None
             if record is not None:
-                CachedPage(self.nav_titles.get(src_uri), files.get_file_from_path(src_uri), config, record,
-                           escape(planned.title))
+                CachedPage(self.nav_titles.get(src_uri), file, config, record, escape(planned.title), files)
 
     def social_meta(self, planned: PlannedPage) -> dict:
         """The page's sharing metadata (Open Graph, Twitter card), for its <head>."""
@@ -256,7 +309,7 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         for card in self.sharing.cards:
             path, new = cards.cached_card(card, cache)
             drawn += new
-            files.append(File.generated(config, card.uri, abs_src_path=str(path)))
+            files.append(AgoraFile.generated(config, card.uri, abs_src_path=str(path)))
         log.info("agora: %s: %d sharing cards, %d drawn, %d from the cache", self.code, len(self.sharing.cards),
                  drawn, len(self.sharing.cards) - drawn)
 
@@ -284,14 +337,12 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
     # plugin, so that the index entries it adds for this page can be told apart and cached.
     @event_priority(100)
     def on_page_context(self, context, page: Page, config: MkDocsConfig, nav):
+        self._replay_unchanged(until=page.file.src_uri)
         planned = self.planned.get(page.file.src_uri)
         if planned is None:
             return context
         if isinstance(page, CachedPage):
-            if self.search_entries is not None:
-                self.search_entries.extend(page.record.search)
-            for message in page.record.warnings:
-                log.warning(message)
+            self._replay(page.record)
             return context
         self._begin("template", planned)
         self._search_start = len(self.search_entries or ())
@@ -329,22 +380,53 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         if isinstance(page, CachedPage):
             self.reused += 1
             output = page.record.html
+            self.records[src_uri] = page.record
         else:
             self.rendered += 1
             if src_uri in self.keys:
                 entries = (self.search_entries or [])[self._search_start:]
-                self.cache.put(self.keys[src_uri], PageRecord(
+                record = self.records[src_uri] = PageRecord(
                     html=output, search=entries, anchors=sorted(page.present_anchor_ids or ()),
                     links_to_anchors={file.src_uri: dict(anchors)
                                       for file, anchors in (page.links_to_anchors or {}).items()},
-                    warnings=self.page_warnings.pop(self.planned[src_uri].url, [])))
+                    warnings=self.page_warnings.pop(self.planned[src_uri].url, []))
+                self.cache.put(self.keys[src_uri], record)
             self.current = None
+        self._report()
+        return output
+
+    def _report(self) -> None:
         if self.progress is not None:
             self.progress(self.rendered + self.reused, len(self.planned))
-        return output
+
+    def _replay(self, record: PageRecord) -> None:
+        """What a page not rendered adds besides its HTML: its search entries (in its place) and its warnings."""
+        if self.search_entries is not None:
+            self.search_entries.extend(record.search)
+        for message in record.warnings:
+            log.warning(message)
+
+    def _replay_unchanged(self, until: str | None) -> None:
+        """Replay the unchanged pages (which MkDocs skips) that come before page `until` in MkDocs' order, or all
+        that remain: the search index then lists every page where a clean build lists it."""
+        while self._order_next < len(self._order):
+            src_uri = self._order[self._order_next]
+            self._order_next += 1
+            if src_uri == until:
+                return
+            if src_uri in self.unchanged:
+                self._replay(self.unchanged[src_uri].record)
+                self.records[src_uri] = self.unchanged[src_uri].record
+                self.reused += 1
+                self._report()
 
     # Material's templates compile once per process otherwise; under `agora build`, once per version.
     def on_env(self, env, config: MkDocsConfig, files: Files):
+        # The order MkDocs builds pages in, which its search index follows.
+        self._order = [file.src_uri for file in files.documentation_pages()]
+        self._order_next = 0
+        self.records: dict[str, PageRecord] = {}
+        self.files = files
         if self.cache is not None:
             folder = self.settings.root / JINJA_CACHE / "theme"
             folder.mkdir(parents=True, exist_ok=True)
@@ -358,11 +440,55 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
                 server.watch(str(folder))
         return server
 
+    # Before the search plugin writes its index: the unchanged pages' entries go in first.
+    @event_priority(100)
     def on_post_build(self, config: MkDocsConfig) -> None:
         logging.getLogger("mkdocs").removeHandler(self.warnings_handler)
+        self._replay_unchanged(until=None)
+        rendered = self.plan.rendered
+        if self.plan.context is not None and rendered.keys() != self.memo.keys():
+            memo.save(self.settings.root, self.code, rendered)
+        if self.build_key is not None and self.manifest_path is not None:
+            self._take_over_unchanged(Path(config.site_dir))
+            self._write_manifest(Path(config.site_dir))
+
+    def _take_over_unchanged(self, site_dir: Path) -> None:
+        """Link the unchanged files from the previous output into this one (MkDocs wrote all the others)."""
+        made: set[str] = set()
+        for file in self.files:
+            if isinstance(file, AgoraFile) and file.unchanged:
+                target = os.path.join(site_dir, file.dest_uri)
+                parent = os.path.dirname(target)
+                if parent not in made:
+                    os.makedirs(parent, exist_ok=True)
+                    made.add(parent)
+                source = os.path.join(self.previous_dir, file.dest_uri)
+                try:
+                    os.link(source, target)
+                except OSError:
+                    shutil.copy2(source, target)  # a file system without hard links
+
+    def _write_manifest(self, site_dir: Path) -> None:
+        pages = {src_uri: {"key": self.keys[src_uri], **{k: v for k, v in record.__dict__.items() if k != "html"}}
+                 for src_uri, record in self.records.items() if src_uri in self.keys}
+        sources = {file.dest_uri: file.source for file in self.files
+                   if isinstance(file, AgoraFile) and file.source is not None}
+        written = [self.files.get_file_from_path(src_uri).dest_uri for src_uri in pages] + sorted(sources)
+        outputs = {dest: manifest.stat_of(os.path.join(site_dir, dest)) for dest in written}
+        self.manifest_pending = manifest.write_pending(self.manifest_path, {
+            "build_key": self.build_key, "pages": pages, "files": sources, "outputs": outputs})
 
     def _begin(self, phase: str, planned: PlannedPage) -> None:
         self.current = (phase, planned)
+
+
+def _source_of(file: File) -> str:
+    """A digest of what a non-page file is made of: its bytes, or the path, size and time of its source."""
+    if file.abs_src_path is None:
+        content = file.content_bytes
+        return hashlib.sha256(content).hexdigest()
+    stat = Path(file.abs_src_path).stat()
+    return f"{file.abs_src_path}\0{stat.st_size}\0{stat.st_mtime_ns}"
 
 
 def _stable(value: object) -> str:

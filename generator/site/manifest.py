@@ -1,0 +1,72 @@
+"""What the last build of a language wrote, so the next one leaves unchanged files where they are.
+
+For every page: its key (the page cache's) and what MkDocs needs of it besides its HTML (search entries, anchors,
+links to other pages' anchors, warnings); for every other file Agora adds: a digest of its source; and for both
+the size and modification time the output file had. A later build of the same output whose page has the same key
+and whose previous output file still has that size and time takes the file over as it is (a hard link into the
+staging folder): MkDocs neither converts, renders nor writes it. That is MkDocs' own `--dirty` mechanism, fed
+with what Agora knows and MkDocs does not: which generated pages changed, and the search entries of those that
+did not.
+
+A manifest is written beside its build's staging (as `*.pending-<pid>`) and becomes current only once the build's
+output has been swapped in, so it always describes the output that is in place; a missing, unreadable or foreign
+manifest means a build that reuses nothing from the output (the page cache still serves).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from pathlib import Path
+
+FORMAT = 1
+FOLDER = Path(".cache") / "agora" / "manifests" / f"v{FORMAT}"
+
+
+def location(root: Path, out: Path, code: str) -> Path:
+    """The manifest of language `code` built into output folder `out` (one per output folder and language)."""
+    name = hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:16]
+    return root / FOLDER / f"{name}-{code}.json"
+
+
+def load(path: Path) -> dict | None:
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        return None
+    return data
+
+
+def stat_of(path: str) -> list[int] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return [stat.st_size, stat.st_mtime_ns]
+
+
+def write_pending(path: Path, data: dict) -> Path | None:
+    """Write `data` for `promote` to put in place once the output is; None when it cannot be written."""
+    pending = path.with_name(f"{path.name}.pending-{os.getpid()}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pending.write_text(json.dumps({"format": FORMAT, **data}, ensure_ascii=False), encoding="utf-8")
+    except OSError:
+        return None
+    return pending
+
+
+def promote(pending: Path) -> None:
+    final = pending.with_name(pending.name.rsplit(".pending-", 1)[0])
+    with contextlib.suppress(OSError):
+        os.replace(pending, final)
+
+
+def discard(path: Path) -> None:
+    """Forget the manifest at `path` (before its output is replaced by a build that writes none)."""
+    with contextlib.suppress(OSError):
+        path.unlink()
