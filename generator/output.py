@@ -13,6 +13,8 @@ import errno
 import os
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -65,7 +67,22 @@ def replaced_atomically(target: Path) -> Iterator[Path]:
         old = _beside(target, "old")
         with contextlib.suppress(FileNotFoundError):  # another build may have just moved it
             os.rename(target, old)  # replaces the empty folder `old`
-        shutil.rmtree(old, ignore_errors=True)
+        _remove_in_background(old)
+
+
+def _remove_in_background(folder: Path) -> None:
+    """Delete `folder` in a process of its own that outlives this one.
+
+    The new output is in place by now; a large site's old copy is tens of thousands of files, which would keep
+    an editor waiting for nothing. If the deleter dies, the next build removes what is left (`_remove_stale`:
+    the folder is named for this process, which is gone by then).
+    """
+    try:
+        subprocess.Popen([sys.executable, "-c", "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)",
+                          str(folder)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, start_new_session=True)
+    except OSError:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def merge_into(source: Path, target: Path) -> None:

@@ -74,9 +74,22 @@ def fingerprint(inputs: Iterable[Path], options: dict) -> str:
 def listing(folder: Path) -> str:
     """A digest of what `folder` holds: every file's path, size and modification time."""
     digest = hashlib.sha256()
-    for path in _files(folder):
-        stat = path.lstat()
-        digest.update(f"{path.relative_to(folder).as_posix()}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    # os.scandir and strings, not Paths: a large site's output is tens of thousands of files, listed after every
+    # build.
+    pending = [("", str(folder))]
+    while pending:
+        prefix, current = pending.pop()
+        with os.scandir(current) as scan:
+            entries = sorted(scan, key=lambda entry: entry.name)
+        dirs = []
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name not in SKIPPED_DIRS:
+                    dirs.append((f"{prefix}{entry.name}/", entry.path))
+            elif not entry.name.endswith(".pyc"):
+                stat = entry.stat(follow_symlinks=False)
+                digest.update(f"{prefix}{entry.name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+        pending.extend(reversed(dirs))
     return digest.hexdigest()
 
 
