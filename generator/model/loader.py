@@ -515,12 +515,31 @@ def collisions(sources: list[Source], problems: Problems) -> None:
                                                           f"only by letter case or Unicode form; rename one")
 
 
+# `agora serve` loads the community again after every save: a file that has not changed since (same size, time
+# and inode) is not parsed and validated again; its problems are reported again.
+_READ: dict[Source, tuple[tuple[int, int, int], Parsed | None, Problems]] = {}
+
+
+def _read_remembered(path: str | Path, source: Source, problems: Problems) -> Parsed | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return read_source(path, source, problems)
+    state = (info.st_size, info.st_mtime_ns, info.st_ino)
+    remembered = _READ.get(source)
+    if remembered is None or remembered[0] != state:
+        own = Problems()
+        remembered = _READ[source] = (state, read_source(path, source, own), own)
+    problems.extend(remembered[2])
+    return remembered[1]
+
+
 def load_community(settings: Settings) -> tuple[Community, Problems]:
     """Read and validate everything; the community holds only the items that validated."""
     problems = Problems()
     found = discover(settings, problems)
     collisions([source for _, source in found], problems)
-    parsed = [p for path, source in found if (p := read_source(path, source, problems))]
+    parsed = [p for path, source in found if (p := _read_remembered(path, source, problems))]
     items = assemble(parsed, [source for _, source in found], settings, problems)
     feeds = load_feeds(settings, problems)
 
