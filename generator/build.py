@@ -188,7 +188,7 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> int:
         print(f"nothing changed since the last build of {out}: skipped (--force builds anyway)", file=sys.stderr)
         return EXIT_OK
     try:
-        inputs = load_inputs(root, options.today, settings)
+        inputs = load_inputs(root, options.today, settings, keep_parses=True)
     except ContentError as exc:
         return _stopped(exc.problems)  # the outputs, and the record of them, stay as they were
     stamp.forget(root)

@@ -26,12 +26,17 @@ class BuildInputs:
     today: dt.date
 
 
-def load_inputs(root: Path, today: dt.date | None = None, settings: Settings | None = None) -> BuildInputs:
-    """Everything a build needs; `settings`, when the caller has read them already. Raises ContentError with
-    every problem found."""
+# Each content file's parse, kept between builds (see generator.model.loader).
+PARSED = Path(".cache") / "agora" / "parsed.pickle"
+
+
+def load_inputs(root: Path, today: dt.date | None = None, settings: Settings | None = None, *,
+                keep_parses: bool = False) -> BuildInputs:
+    """Everything a build needs; `settings`, when the caller has read them already; `keep_parses`: keep each
+    file's parse in `.cache/agora/` for the next build. Raises ContentError with every problem found."""
     problems = Problems()
     settings = settings or load_settings(root, problems)
-    community, found = load_community(settings)
+    community, found = load_community(settings, root / PARSED if keep_parses else None)
     problems.extend(found)
     languages = load_languages(settings.languages, settings.locales_dir, root, problems)
     if problems.errors:

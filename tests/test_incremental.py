@@ -250,6 +250,11 @@ def test_a_corrupt_or_foreign_cache_falls_back_to_a_full_build(tmp_path):
     manifests[1].write_text(json.dumps({**raw, "format": 0}))
     edited = root / "site" / "pl" / "members" / "index.html"
     edited.write_text(edited.read_text("utf-8").replace("<body", "<body data-edited"), "utf-8")
+    # And the kept parses and planned Markdown: garbage and a truncated file.
+    (root / ".cache" / "agora" / "parsed.pickle").write_bytes(b"\x80\x05garbage")
+    plans = sorted((root / ".cache" / "agora" / "plans").rglob("*.json"))
+    assert plans, "the build kept no planned Markdown"
+    plans[0].write_bytes(plans[0].read_bytes()[:100])
     (root / ".cache" / "agora" / "build.json").unlink()
     result = run_agora("build", "--root", root)
     assert result.code == 0, result.output

@@ -7,7 +7,10 @@ validated and cross-checked so `agora check` can report all mistakes at once.
 from __future__ import annotations
 
 import difflib
+import functools
+import hashlib
 import os
+import pickle
 import re
 import stat
 import unicodedata
@@ -515,31 +518,72 @@ def collisions(sources: list[Source], problems: Problems) -> None:
                                                           f"only by letter case or Unicode form; rename one")
 
 
-# `agora serve` loads the community again after every save: a file that has not changed since (same size, time
-# and inode) is not parsed and validated again; its problems are reported again.
-_READ: dict[Source, tuple[tuple[int, int, int], Parsed | None, Problems]] = {}
+# Each file's parse and validation, by the digest of its bytes: `agora serve` loads the community again after every
+# save, and `agora build` keeps this between builds (`remember`/`keep`), so only changed files are parsed again.
+# A file's problems are reported again each time.
+_READ: dict[Source, tuple[str, Parsed | None, Problems]] = {}
+_READ_FORMAT = 1
 
 
 def _read_remembered(path: str | Path, source: Source, problems: Problems) -> Parsed | None:
     try:
-        info = os.stat(path)
+        with open(path, "rb") as handle:
+            digest = hashlib.sha256(handle.read()).hexdigest()
     except OSError:
         return read_source(path, source, problems)
-    state = (info.st_size, info.st_mtime_ns, info.st_ino)
     remembered = _READ.get(source)
-    if remembered is None or remembered[0] != state:
+    if remembered is None or remembered[0] != digest:
         own = Problems()
-        remembered = _READ[source] = (state, read_source(path, source, own), own)
+        remembered = _READ[source] = (digest, read_source(path, source, own), own)
     problems.extend(remembered[2])
     return remembered[1]
 
 
-def load_community(settings: Settings) -> tuple[Community, Problems]:
-    """Read and validate everything; the community holds only the items that validated."""
+def remember(path: Path) -> None:
+    """Take the parses `keep` stored at `path` (none if it is missing, unreadable or of another version)."""
+    try:
+        with open(path, "rb") as handle:
+            stored = pickle.load(handle)
+        if stored.get("format") == _READ_FORMAT and stored.get("code") == _code_version():
+            _READ.update(stored["parsed"])
+    except Exception:  # noqa: BLE001 - a cache that cannot be read is a cache miss
+        return
+
+
+def keep(path: Path, found: list[Source]) -> None:
+    """Store the parses of the files `found` (and no others) at `path`; failing costs parses next time."""
+    parsed = {source: _READ[source] for source in found if source in _READ}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        staging = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with open(staging, "wb") as handle:
+            pickle.dump({"format": _READ_FORMAT, "code": _code_version(), "parsed": parsed}, handle,
+                        protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(staging, path)
+    except OSError:
+        return
+
+
+@functools.cache
+def _code_version() -> str:
+    """The parses depend on the code that made them (the records' validation)."""
+    from generator.stamp import environment
+
+    return environment()
+
+
+def load_community(settings: Settings, memo: Path | None = None) -> tuple[Community, Problems]:
+    """Read and validate everything; the community holds only the items that validated. `memo`: a file where
+    each file's parse is kept between runs, so that only changed files are parsed again."""
     problems = Problems()
     found = discover(settings, problems)
     collisions([source for _, source in found], problems)
+    if memo is not None and not _READ:
+        remember(memo)
+    known = dict(_READ)
     parsed = [p for path, source in found if (p := _read_remembered(path, source, problems))]
+    if memo is not None and any(known.get(source) is not _READ[source] for _, source in found if source in _READ):
+        keep(memo, [source for _, source in found])
     items = assemble(parsed, [source for _, source in found], settings, problems)
     feeds = load_feeds(settings, problems)
 
