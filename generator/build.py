@@ -219,20 +219,20 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> int:
         # failed or killed build leaves the previous site and the previous newsletters as they were.
         with (replaced_atomically(letters) if letters else contextlib.nullcontext()) as letters_staging, \
                 replaced_atomically(out) as staging:
-            if letters_staging:
-                # First, because it takes a moment and an e-mail over the size limit should stop the build
-                # before the MkDocs builds start.
-                _newsletters(inputs, codes, letters_staging, options.strict)
             folders = {code: staging / f".lang-{code}" for code in codes}
             previous = {code: (out if code == default else out / code, manifest.location(root, out, code))
                         for code in codes}
             with Progress(codes, queue, interactive=sys.stderr.isatty()), \
                     ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+                # The newsletters first: an e-mail over the size limit stops the build before most languages.
+                letters_job = pool.submit(build_newsletters, codes, letters_staging, options.strict) \
+                    if letters_staging else None
                 futures = [pool.submit(build_language, root, code, folders[code], options.strict,
                                        not options.force, previous[code]) for code in codes]
-                done, pending = wait(futures, return_when=FIRST_EXCEPTION)
+                done, pending = wait([*filter(None, [letters_job]), *futures], return_when=FIRST_EXCEPTION)
                 for future in pending:
                     future.cancel()
+                renderings = letters_job.result() if letters_job else 0
                 for future in futures:
                     if future.done() and not future.cancelled():
                         result = future.result()
@@ -263,6 +263,9 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> int:
         result = results[code]
         print(f"  {code}: {result.rendered + result.reused} pages ({result.rendered} rendered, "
               f"{result.reused} reused) in {result.seconds:.1f}s", file=sys.stderr)
+    if letters:
+        print(f"  newsletters: {renderings} rendering{'s' * (renderings != 1)} (issue × language)",
+              file=sys.stderr)
     stamp.record(root, build_print, outputs)
     print(f"built {out} in {time.perf_counter() - started:.1f}s", file=sys.stderr)
     if letters:
@@ -270,9 +273,10 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> int:
     return EXIT_OK
 
 
-def _newsletters(inputs: BuildInputs, codes: list[str], folder: Path, strict: bool) -> None:
-    """Every newsletter issue in every built language, into `folder` (the staged `newsletter.out_dir`)."""
+def build_newsletters(codes: list[str], folder: Path, strict: bool) -> int:
+    """Every newsletter issue in every built language, into `folder` (the staged `newsletter.out_dir`), in a
+    forked worker beside the languages' builds; returns the number of renderings."""
     from generator.newsletter import build_issues
 
-    count = len(build_issues(inputs.community, inputs.languages, codes, folder, strict))
-    print(f"  newsletters: {count} rendering{'s' * (count != 1)} (issue × language)", file=sys.stderr)
+    inputs = _SHARED[0]
+    return len(build_issues(inputs.community, inputs.languages, codes, folder, strict))
