@@ -49,6 +49,9 @@ class BuildOptions:
     force: bool = False  # build even when nothing changed, and render every page afresh
     newsletters: bool = True
     progress: bool = True  # live progress: redrawn on a terminal, a plain line every few seconds elsewhere
+    # Record the build, so that the same inputs next time are skipped; `agora serve` does not: every one of its
+    # builds follows a change, and fingerprinting all inputs and listing the output would only delay the preview.
+    remember: bool = True
 
 
 @dataclass(frozen=True)
@@ -181,17 +184,20 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> int:
     outputs = [out, letters] if letters else [out]
     # Before loading the community: with the same inputs and the same explicit reference date (or none, which
     # then comes from the same content), the build would write what is already there.
-    build_print = stamp.fingerprint([root / CONFIG_FILE, *settings.input_dirs], {
-        "languages": codes, "today": options.today, "strict": options.strict, "outputs": outputs,
-        "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH")})
-    if not options.force and stamp.unchanged(root, build_print, outputs):
-        print(f"nothing changed since the last build of {out}: skipped (--force builds anyway)", file=sys.stderr)
-        return EXIT_OK
+    if options.remember:
+        build_print = stamp.fingerprint([root / CONFIG_FILE, *settings.input_dirs], {
+            "languages": codes, "today": options.today, "strict": options.strict, "outputs": outputs,
+            "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH")})
+        if not options.force and stamp.unchanged(root, build_print, outputs):
+            print(f"nothing changed since the last build of {out}: skipped (--force builds anyway)",
+                  file=sys.stderr)
+            return EXIT_OK
     try:
         inputs = load_inputs(root, options.today, settings, keep_parses=True)
     except ContentError as exc:
         return _stopped(exc.problems)  # the outputs, and the record of them, stay as they were
-    stamp.forget(root)
+    if options.remember:
+        stamp.forget(root)
     # Everything every page depends on outside the content: settings, theme and overrides, catalogs, code.
     context_key = stamp.fingerprint([root / CONFIG_FILE, settings.locales_dir,
                                      *(root / folder for folder in settings.mkdocs_dirs)], {"pages": True})
@@ -266,7 +272,8 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> int:
     if letters:
         print(f"  newsletters: {renderings} rendering{'s' * (renderings != 1)} (issue × language)",
               file=sys.stderr)
-    stamp.record(root, build_print, outputs)
+    if options.remember:
+        stamp.record(root, build_print, outputs)
     print(f"built {out} in {time.perf_counter() - started:.1f}s", file=sys.stderr)
     if letters:
         print(f"newsletters in {letters}", file=sys.stderr)

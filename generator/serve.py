@@ -42,7 +42,7 @@ def serve(root: Path, *, languages: str | None, addr: str, today: dt.date | None
         print(f"agora serve: --addr {addr!r}: expected HOST:PORT such as 127.0.0.1:8000", file=sys.stderr)
         return EXIT_USAGE
     out = root / PREVIEW
-    options = BuildOptions(out=out, languages=codes, today=today, strict=strict, newsletters=False)
+    options = BuildOptions(out=out, languages=codes, today=today, strict=strict, newsletters=False, remember=False)
 
     def rebuild() -> None:
         # A failed build leaves the previous preview in place; its errors are on the terminal.
