@@ -328,3 +328,23 @@ def test_two_builds_of_different_outputs_at_once_share_the_cache_safely(tmp_path
     counts = [line for line in again.stderr.splitlines() if " rendered, " in line]
     assert len(counts) == 3 and all("(0 rendered," in line for line in counts), again.stderr
     assert_same_tree(tmp_path / "three", reference / "site")
+
+
+def test_two_builds_of_the_same_output_at_once_both_succeed(tmp_path):
+    """Each takes unchanged pages over from the output in place, which the other may swap out meanwhile: the
+    one left behind writes those pages from the page cache instead, and whichever finishes last is whole."""
+    root = tmp_path / "c"
+    shutil.copytree(MINIMAL, root)
+    assert run_agora("build", "--root", root).code == 0
+    post = next((root / "content" / "posts").rglob("*.md"))
+    post.write_text(post.read_text("utf-8") + "\nOne more paragraph.\n", "utf-8")
+    reference = tmp_path / "reference"
+    shutil.copytree(root, reference, ignore=shutil.ignore_patterns(".cache", "site"))
+    assert run_agora("build", "--root", reference, "--force").code == 0
+    command = [sys.executable, "-m", "generator", "build", "--root", str(root)]
+    builds = [subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+              for _ in range(2)]
+    for build_process in builds:
+        _, errors = build_process.communicate(timeout=900)
+        assert build_process.returncode == 0, errors
+    assert_same_tree(root / "site", reference / "site")

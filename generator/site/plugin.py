@@ -466,7 +466,24 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
                 try:
                     os.link(source, target)
                 except OSError:
-                    shutil.copy2(source, target)  # a file system without hard links
+                    try:
+                        shutil.copy2(source, target)  # a file system without hard links
+                    except OSError:
+                        self._write_afresh(file, target)
+
+    def _write_afresh(self, file: AgoraFile, target: str) -> None:
+        """An unchanged file whose previous output went away during this build (another build of the same output
+        swapped it out): a page's HTML from the page cache, another file from its source."""
+        if file.is_documentation_page():
+            record = self.cache.get(self.keys[file.src_uri])
+            if record is None:
+                raise PluginError(f"{file.dest_uri}: the previous output was replaced during this build (another "
+                                  "build of the same folder?) and the page cache lacks the page; build again")
+            Path(target).write_bytes(record.html.encode("utf-8", errors="xmlcharrefreplace"))  # as MkDocs writes
+        elif file.abs_src_path is not None:
+            shutil.copyfile(file.abs_src_path, target)
+        else:
+            Path(target).write_bytes(file.content_bytes)
 
     def _write_manifest(self, site_dir: Path) -> None:
         pages = {src_uri: {"key": self.keys[src_uri], **{k: v for k, v in record.__dict__.items() if k != "html"}}
