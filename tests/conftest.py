@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -88,13 +91,85 @@ def page_file(site: Path, url: str, site_url: str = "https://commonground.exampl
     return target / "index.html" if path.endswith("/") or path == "" else target
 
 
-@pytest.fixture(scope="session")
-def demo_site(tmp_path_factory) -> Path:
-    """The demo community built once per test session (all languages), for tests that only read it."""
-    root = copy_demo(tmp_path_factory.mktemp("demo") / "community")
-    result = run_agora("build", "--root", root)
+# -- One build of the demo for the whole run ------------------------------------------------------------------------
+
+def shared_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder of this run that every xdist worker sees: the run's base temporary folder, in which each worker
+    has its own (`popen-gwN`); without xdist, the session's own."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, make) -> Path:
+    """The folder `make(folder)` fills, made once per test run however many workers ask for it: the first one
+    makes it while the others wait for the lock; a failed `make` leaves nothing, and the next asker tries again."""
+    folder = shared_folder(tmp_path_factory) / name
+    with open(folder.with_name(f"{name}.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = folder / ".done"
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            make(folder)
+            done.touch()
+    return folder
+
+
+# The demo's reference date is its newest content date, 2026-11-20; CI pins the same date through the environment.
+DEMO_EPOCH = "1795132800"
+
+
+@dataclass(frozen=True)
+class BuiltDemo:
+    root: Path  # the community: its inputs, site/, build/newsletters/ and .cache/agora/
+    env: dict  # what `agora build` ran with: a random hash seed (recorded) and SOURCE_DATE_EPOCH
+
+    @property
+    def site(self) -> Path:
+        return self.root / "site"
+
+    @property
+    def letters(self) -> Path:
+        return self.root / "build" / "newsletters"
+
+
+def _build_demo(folder: Path) -> None:
+    root = copy_demo(folder / "community")
+    env = {"PYTHONHASHSEED": str(random.randint(1, 2**32 - 1)), "SOURCE_DATE_EPOCH": DEMO_EPOCH}
+    result = run_agora("build", "--root", root, env=env)
     assert result.code == 0, result.output
-    return root / "site"
+    (folder / "env.json").write_text(json.dumps(env))
+
+
+@pytest.fixture(scope="session")
+def built_demo(tmp_path_factory) -> BuiltDemo:
+    """The demo community built once per test run (all languages, a plain `agora build` from a clean copy), shared
+    by every worker: for tests that only read it, or copy it (`copy_built_demo`) to change it. Never write into it."""
+    folder = built_once(tmp_path_factory, "demo-built", _build_demo)
+    return BuiltDemo(folder / "community", json.loads((folder / "env.json").read_text()))
+
+
+@pytest.fixture(scope="session")
+def demo_site(built_demo: BuiltDemo) -> Path:
+    """The built demo's site/, for tests that only read it."""
+    return built_demo.site
+
+
+def copy_built_demo(built: BuiltDemo, target: Path) -> Path:
+    """A writable copy of the built demo as its own build left it: inputs, site/, build/newsletters/ and
+    .cache/agora/ (whose page records are keyed by the community's path: a build of the copy renders every page
+    again, and reuses only the drawn sharing cards)."""
+    shutil.copytree(built.root, target, symlinks=True)
+    return target
+
+
+def seed_cards(built: BuiltDemo, root: Path) -> None:
+    """Give `root` the sharing cards the built demo drew. The card cache is content-addressed (a card's file name
+    is the digest of everything drawn on it), so a build of `root` writes the same bytes with or without them; it
+    only draws fewer. For tests that are not about drawing cards or clean builds."""
+    from generator.site.cards import CACHE
+
+    shutil.copytree(built.root / CACHE, root / CACHE, dirs_exist_ok=True)
 
 
 # -- Hypothesis (tests/test_properties.py) ---------------------------------------------------------------------------
