@@ -172,6 +172,39 @@ def seed_cards(built: BuiltDemo, root: Path) -> None:
     shutil.copytree(built.root / CACHE, root / CACHE, dirs_exist_ok=True)
 
 
+# -- The longest work first -------------------------------------------------------------------------------------------
+
+# `make test` runs two xdist workers with `--dist loadscope --no-loadscope-reorder`: a worker takes a whole test
+# module at a time (so module-scoped fixtures, such as a build, Chromium or the HTML checker, are set up once), in
+# collection order. Collected first, the longest modules start first and the many short ones fill in at the end, so
+# that both workers finish at about the same time rather than one running a long module alone at the end. Longest
+# first, as measured with `--durations` (test_browser first: it builds the demo for the run, see `built_demo`, while
+# the other worker runs the hostile corpus, which does not need it). The other modules keep their order.
+LONGEST_FIRST = (
+    "tests/test_browser.py",
+    "tests/test_hostile_corpus.py",
+    "tests/test_social.py",
+    "tests/test_paths.py",
+    "tests/test_incremental.py",
+    "tests/test_send.py",
+    "tests/test_reliability.py",
+    "tests/test_fetch.py",
+    "tests/test_newsletter_build.py",
+    "tests/test_properties.py",
+    "tests/test_translations.py",
+    "tests/test_init.py",
+    "tests/test_academy_progress.py",
+)
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item) -> int:
+        return next((i for i, module in enumerate(LONGEST_FIRST) if item.nodeid.startswith(f"{module}::")),
+                    len(LONGEST_FIRST))
+
+    items.sort(key=rank)  # stable: each module's tests stay in their order, and the other modules in theirs
+
+
 # -- Hypothesis (tests/test_properties.py) ---------------------------------------------------------------------------
 
 from hypothesis import HealthCheck  # noqa: E402

@@ -17,7 +17,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from babel.messages.pofile import read_po, write_po
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -230,7 +229,6 @@ class _Tmp:
 TMP = _Tmp()
 
 
-@pytest.mark.xdist_group("incremental")
 def test_incremental_build_equals_clean_build(tmp_path, monkeypatch):
     # The reference date comes from the content (the newest post), as in an editor's build.
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)

@@ -35,9 +35,6 @@ MERGE_TAG = "{{unsubscribe_url}}"
 JPEG = bytes.fromhex("ffd8ffe000104a46494600010100000100010000ffd9")
 ATOM = "{http://www.w3.org/2005/Atom}"
 
-# One worker runs them all (`make test` distributes by group), so each module fixture builds only once.
-pytestmark = pytest.mark.xdist_group("newsletter_build")
-
 
 @dataclass(frozen=True)
 class Built:

@@ -16,8 +16,6 @@ import pytest
 
 from conftest import ROOT, html_pages, page_file, run_agora, soup
 
-pytestmark = pytest.mark.xdist_group("demo-build")
-
 LANGUAGES = ("en", "nb", "sv", "pl", "el", "sl")
 SITE_URL = "https://commonground.example.org/"
 
