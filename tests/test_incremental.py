@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections import OrderedDict
 from pathlib import Path
 
 from babel.messages.pofile import read_po, write_po
@@ -178,11 +179,13 @@ class EditSequence(RuleBasedStateMachine):
             self.check()
 
 
-# Clean builds made so far, by the bytes of their inputs (a clean build depends on nothing else). Edit sequences
-# come back to inputs already built: the invariant runs right after `start` has checked the unchanged community,
-# a rule can leave every file as it was, and hypothesis' second example is the initial community alone. Every
-# incremental build still runs and is compared; only the reference is not built twice from the same bytes.
-CLEAN: dict[str, Path] = {}
+# The latest clean builds, by the bytes of their inputs (a clean build depends on nothing else). Edit sequences
+# come back to inputs just built: the invariant runs right after `start` has checked the unchanged community, a
+# rule can leave every file as it was, and every sequence starts from the same community (hypothesis' second
+# example is that community alone). Every incremental build still runs and is compared; only the reference is not
+# built twice from the same bytes. The oldest are dropped (a long run goes through hundreds of inputs).
+CLEAN: OrderedDict[str, Path] = OrderedDict()
+KEEP_CLEAN = 8
 
 
 def inputs_digest(root: Path) -> str:
@@ -199,18 +202,22 @@ def inputs_digest(root: Path) -> str:
 def clean_build(work: Path) -> Path:
     """A folder with a clean `agora build --force`, without a cache, of a copy of `work`'s inputs."""
     key = inputs_digest(work)
-    if key not in CLEAN:
-        clean = TMP.mkdir("clean")
-        for part in INPUTS:
-            source = work / part
-            if source.is_dir():
-                shutil.copytree(source, clean / part)
-            elif source.exists():
-                shutil.copy2(source, clean / part)
-        assert build(clean, BuildOptions(progress=False, jobs=3, force=True)) == 0
-        CLEAN[key] = clean
-        COUNTS["clean builds"] += 1
-    return CLEAN[key]
+    if key in CLEAN:
+        CLEAN.move_to_end(key)
+        return CLEAN[key]
+    clean = TMP.mkdir("clean")
+    for part in INPUTS:
+        source = work / part
+        if source.is_dir():
+            shutil.copytree(source, clean / part)
+        elif source.exists():
+            shutil.copy2(source, clean / part)
+    assert build(clean, BuildOptions(progress=False, jobs=3, force=True)) == 0
+    COUNTS["clean builds"] += 1
+    CLEAN[key] = clean
+    while len(CLEAN) > KEEP_CLEAN:
+        shutil.rmtree(CLEAN.popitem(last=False)[1])
+    return clean
 
 
 class _Tmp:
