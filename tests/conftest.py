@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -88,13 +91,122 @@ def page_file(site: Path, url: str, site_url: str = "https://commonground.exampl
     return target / "index.html" if path.endswith("/") or path == "" else target
 
 
-@pytest.fixture(scope="session")
-def demo_site(tmp_path_factory) -> Path:
-    """The demo community built once per test session (all languages), for tests that only read it."""
-    root = copy_demo(tmp_path_factory.mktemp("demo") / "community")
-    result = run_agora("build", "--root", root)
+# -- One build of the demo for the whole run ------------------------------------------------------------------------
+
+def shared_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder of this run that every xdist worker sees: the run's base temporary folder, in which each worker
+    has its own (`popen-gwN`); without xdist, the session's own."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, make) -> Path:
+    """The folder `make(folder)` fills, made once per test run however many workers ask for it: the first one
+    makes it while the others wait for the lock; a failed `make` leaves nothing, and the next asker tries again."""
+    folder = shared_folder(tmp_path_factory) / name
+    with open(folder.with_name(f"{name}.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = folder / ".done"
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            make(folder)
+            done.touch()
+    return folder
+
+
+# The demo's reference date is its newest content date, 2026-11-20; CI pins the same date through the environment.
+DEMO_EPOCH = "1795132800"
+
+
+@dataclass(frozen=True)
+class BuiltDemo:
+    root: Path  # the community: its inputs, site/, build/newsletters/ and .cache/agora/
+    env: dict  # what `agora build` ran with: a random hash seed (recorded) and SOURCE_DATE_EPOCH
+
+    @property
+    def site(self) -> Path:
+        return self.root / "site"
+
+    @property
+    def letters(self) -> Path:
+        return self.root / "build" / "newsletters"
+
+
+def _build_demo(folder: Path) -> None:
+    root = copy_demo(folder / "community")
+    env = {"PYTHONHASHSEED": str(random.randint(1, 2**32 - 1)), "SOURCE_DATE_EPOCH": DEMO_EPOCH}
+    result = run_agora("build", "--root", root, env=env)
     assert result.code == 0, result.output
-    return root / "site"
+    (folder / "env.json").write_text(json.dumps(env))
+
+
+@pytest.fixture(scope="session")
+def built_demo(tmp_path_factory) -> BuiltDemo:
+    """The demo community built once per test run (all languages, a plain `agora build` from a clean copy), shared
+    by every worker: for tests that only read it, or copy it (`copy_built_demo`) to change it. Never write into it."""
+    folder = built_once(tmp_path_factory, "demo-built", _build_demo)
+    return BuiltDemo(folder / "community", json.loads((folder / "env.json").read_text()))
+
+
+@pytest.fixture(scope="session")
+def demo_site(built_demo: BuiltDemo) -> Path:
+    """The built demo's site/, for tests that only read it."""
+    return built_demo.site
+
+
+def copy_built_demo(built: BuiltDemo, target: Path) -> Path:
+    """A writable copy of the built demo as its own build left it: inputs, site/, build/newsletters/ and
+    .cache/agora/ (whose page records are keyed by the community's path: a build of the copy renders every page
+    again, and reuses only the drawn sharing cards)."""
+    shutil.copytree(built.root, target, symlinks=True)
+    return target
+
+
+def seed_cards(built: BuiltDemo, root: Path) -> None:
+    """Give `root` the sharing cards the built demo drew. The card cache is content-addressed (a card's file name
+    is the digest of everything drawn on it), so a build of `root` writes the same bytes with or without them; it
+    only draws fewer. For tests that are not about drawing cards or clean builds."""
+    from generator.site.cards import CACHE
+
+    shutil.copytree(built.root / CACHE, root / CACHE, dirs_exist_ok=True)
+
+
+# -- The longest work first -------------------------------------------------------------------------------------------
+
+# `make test` runs two xdist workers with `--dist loadscope --no-loadscope-reorder`: a worker takes a whole test
+# module at a time (so module-scoped fixtures, such as a build, Chromium or the HTML checker, are set up once), in
+# collection order. Collected first, the longest modules start first and the many short ones fill in at the end, so
+# that both workers finish at about the same time rather than one running a long module alone at the end. Longest
+# first, as measured with `--durations` (test_browser first: it builds the demo for the run, see `built_demo`, while
+# the other worker runs the hostile corpus, which does not need it). The other modules keep their order.
+LONGEST_FIRST = (
+    "tests/test_browser.py",
+    "tests/test_hostile_corpus.py",
+    "tests/test_social.py",
+    "tests/test_paths.py",
+    "tests/test_reliability.py",
+    "tests/test_incremental.py",
+    "tests/test_fetch.py",
+    "tests/test_send.py",
+    "tests/test_academy_progress.py",
+    "tests/test_init.py",
+    "tests/test_newsletter_build.py",
+    "tests/test_translations.py",
+    "tests/test_properties.py",
+    "tests/test_fetch_identity.py",
+    "tests/test_check.py",
+    "tests/test_rebuild.py",
+    "tests/test_customisation.py",
+)
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item) -> int:
+        return next((i for i, module in enumerate(LONGEST_FIRST) if item.nodeid.startswith(f"{module}::")),
+                    len(LONGEST_FIRST))
+
+    items.sort(key=rank)  # stable: each module's tests stay in their order, and the other modules in theirs
 
 
 # -- Hypothesis (tests/test_properties.py) ---------------------------------------------------------------------------

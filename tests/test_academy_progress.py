@@ -16,7 +16,7 @@ from test_browser import MATERIAL_OWNED, Visit
 browser, site_url, visit, visit_without_js = (test_browser.browser, test_browser.site_url, test_browser.visit,
                                               test_browser.visit_without_js)
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("demo-build")]
+pytestmark = pytest.mark.browser
 
 COURSE = "academy/community-foundations/"
 LESSONS = ("what-a-community-is-for", "the-first-48-hours", "guidelines-people-read", "answering-first",

@@ -10,12 +10,9 @@ from itertools import accumulate
 from pathlib import Path
 
 import frontmatter
-import pytest
 import vobject
 
 from conftest import ROOT, copy_demo, run_agora, soup
-
-pytestmark = pytest.mark.xdist_group("demo-build")
 
 AMA = "2026-12-03-ask-the-moderators"
 OSLO = zoneinfo.ZoneInfo("Europe/Oslo")

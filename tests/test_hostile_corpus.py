@@ -66,7 +66,7 @@ from playwright.async_api import async_playwright
 
 from conftest import ROOT, run_agora
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("hostile-corpus")]
+pytestmark = pytest.mark.browser
 
 CORPUS_FILE = ROOT / "tests" / "fixtures" / "xss" / "payloads.py"
 MINIMAL = ROOT / "tests" / "fixtures" / "minimal"

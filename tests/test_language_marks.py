@@ -10,8 +10,6 @@ from babel import Locale
 
 from conftest import html_pages, soup
 
-pytestmark = pytest.mark.xdist_group("demo-build")
-
 
 def marks(site: Path, code: str):
     """(page, element with a foreign `lang`, its mark or None) for every marked title in `code`'s pages."""

@@ -13,11 +13,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
-import pytest
-
 from conftest import html_pages
-
-pytestmark = pytest.mark.xdist_group("demo-build")
 
 SITE_URL = "https://commonground.example.org/"  # site_url in the demo's mkdocs.yml
 URL_ATTRIBUTES = {"href", "src", "poster", "action", "data", "cite", "formaction"}

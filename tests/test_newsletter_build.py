@@ -3,7 +3,7 @@ every e-mail resolving in the built site, web copies with their archive and feed
 replaced atomically, and the same bytes on every build.
 
 Most tests build the small community of test_newsletter.py, where every expectation can be exact; the last
-ones build the shipped demo.
+ones read the shipped demo as built once for the whole run (`built_demo` in conftest.py), and one builds it again.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import pytest
 from babel import Locale
 from test_newsletter import SITE, links_of, write_community
 
-from conftest import ROOT, copy_demo, run_agora
+from conftest import ROOT, BuiltDemo, run_agora
 
 LANGS = ("en", "nb", "sv", "pl", "el", "sl")
 SUBJECTS = {"sv": "November på Common Ground", "pl": "Listopad w Common Ground", "sl": "November v Common Ground"}
@@ -34,9 +34,6 @@ MERGE_TAG = "{{unsubscribe_url}}"
 # The note of issue 2026-11 shows this picture; it only has to exist in the built site.
 JPEG = bytes.fromhex("ffd8ffe000104a46494600010100000100010000ffd9")
 ATOM = "{http://www.w3.org/2005/Atom}"
-
-# One worker runs them all (`make test` distributes by group), so each module fixture builds only once.
-pytestmark = pytest.mark.xdist_group("newsletter_build")
 
 
 @dataclass(frozen=True)
@@ -262,14 +259,11 @@ NEW_POSTS = {
 
 
 @pytest.fixture(scope="module")
-def demo_built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+def demo_built(built_demo: BuiltDemo) -> Built:
+    """The demo as `agora build` builds it (conftest's one build of the run)."""
     if not (ROOT / "newsletters").is_dir():
         pytest.fail("the demo has no newsletters/ folder")
-    base = tmp_path_factory.mktemp("demo")
-    root = copy_demo(base / "community")
-    result = build(root, base / "site")
-    assert result.code == 0, result.output
-    return Built(root, base / "site")
+    return Built(built_demo.root, built_demo.site)
 
 
 def test_demo_every_issue_in_every_language_is_a_valid_email(demo_built):
@@ -345,7 +339,7 @@ def test_demo_post_counts_use_the_plural_form_of_their_number(demo_built, lang):
 
 def test_demo_builds_the_same_bytes_again_and_a_later_post_changes_no_issue(demo_built, tmp_path):
     root = tmp_path / "community"
-    shutil.copytree(demo_built.root, root, ignore=shutil.ignore_patterns("build"))
+    shutil.copytree(demo_built.root, root, ignore=shutil.ignore_patterns("build", "site"))
     (root / "content" / "posts" / "2026" / "a-later-post.md").write_text(
         "---\ntitle: A post after the last issue\ndate: 2026-12-02\nauthor: ingrid-solberg\n---\nLater.\n",
         encoding="utf-8")

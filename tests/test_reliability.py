@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, copy_demo, run_agora
+from conftest import ROOT, BuiltDemo, copy_built_demo, copy_demo, run_agora, seed_cards
 
 NEWSLETTERS = Path("build") / "newsletters"
 
@@ -25,16 +25,18 @@ def tree_hashes(folder: Path) -> dict[str, str]:
             for path in sorted(folder.rglob("*")) if path.is_file()}
 
 
-def test_two_builds_give_byte_identical_trees(tmp_path: Path):
+def test_two_builds_give_byte_identical_trees(tmp_path: Path, built_demo: BuiltDemo):
     """Different folders, different hash seeds, same SOURCE_DATE_EPOCH: every file is the same, sitemap, search
-    index, feeds, calendars and e-mails included."""
-    outputs = []
-    for seed in ("1", "2"):
-        root = copy_demo(tmp_path / f"build-{seed}")
-        result = run_agora("build", "--root", root, env={"PYTHONHASHSEED": seed, "SOURCE_DATE_EPOCH": "1795132800"})
-        assert result.code == 0, result.output
-        outputs.append((tree_hashes(root / "site"), tree_hashes(root / NEWSLETTERS)))
+    index, feeds, calendars and e-mails included. Both are builds of a clean copy of the demo: the run's own (see
+    `built_demo` in conftest.py, with a random hash seed) and one more here with another seed."""
+    seeds = (built_demo.env["PYTHONHASHSEED"], str(int(built_demo.env["PYTHONHASHSEED"]) % (2**32 - 1) + 1))
+    assert built_demo.env["SOURCE_DATE_EPOCH"] == "1795132800" and seeds[0] != seeds[1]
+    root = copy_demo(tmp_path / "build-2")
+    result = run_agora("build", "--root", root, env={"PYTHONHASHSEED": seeds[1], "SOURCE_DATE_EPOCH": "1795132800"})
+    assert result.code == 0, result.output
+    outputs = [(tree_hashes(built.site), tree_hashes(built.letters)) for built in (built_demo, BuiltDemo(root, {}))]
     (site_a, mail_a), (site_b, mail_b) = outputs
+    print(f"hash seeds {seeds[0]} and {seeds[1]}")
     assert len(site_a) > 1000 and len(mail_a) >= 18 * 3
     for kind in ("sitemap.xml", "search/search_index.json", "feed.xml", "events/calendar.ics",
                  "sv/newsletter/feed.xml"):
@@ -55,10 +57,8 @@ def test_source_date_epoch_sets_the_reference_date(tmp_path: Path):
     assert "BEGIN:VEVENT" not in calendar
 
 
-def test_killed_build_leaves_the_previous_output_intact(tmp_path: Path):
-    root = copy_demo(tmp_path / "c")
-    first = run_agora("build", "--root", root)
-    assert first.code == 0, first.output
+def test_killed_build_leaves_the_previous_output_intact(tmp_path: Path, built_demo: BuiltDemo):
+    root = copy_built_demo(built_demo, tmp_path / "c")  # as its first `agora build` left it
     before_site, before_mail = tree_hashes(root / "site"), tree_hashes(root / NEWSLETTERS)
     (root / "content" / "pages" / "about.md").write_text("---\ntitle: Changed\n---\nNew text.\n", encoding="utf-8")
 
@@ -91,9 +91,8 @@ def test_killed_build_leaves_the_previous_output_intact(tmp_path: Path):
     assert "New text." in (root / "site" / "about" / "index.html").read_text(encoding="utf-8")
 
 
-def test_failed_build_changes_nothing(tmp_path: Path):
-    root = copy_demo(tmp_path / "c")
-    assert run_agora("build", "--root", root).code == 0
+def test_failed_build_changes_nothing(tmp_path: Path, built_demo: BuiltDemo):
+    root = copy_built_demo(built_demo, tmp_path / "c")  # as its first `agora build` left it
     before = tree_hashes(root / "site")
     broken = root / "content" / "posts" / "2026" / "first-response-time.md"
     broken.write_text(broken.read_text(encoding="utf-8").replace("author: dana-whitfield", "author: nobody"),
@@ -119,9 +118,10 @@ Hana moderates quietly and does not want to be named anywhere.
 
 
 @pytest.fixture(scope="module")
-def private_build(tmp_path_factory) -> Path:
+def private_build(tmp_path_factory, built_demo: BuiltDemo) -> Path:
     """The demo plus a private member who speaks, hosts, writes and appears in a story."""
     root = copy_demo(tmp_path_factory.mktemp("privacy") / "c")
+    seed_cards(built_demo, root)  # the demo's cards: fewer to draw, the same bytes written
     content = root / "content"
     (content / "members" / "hana-verborgen.md").write_text(PRIVATE_MEMBER, encoding="utf-8")
     event = content / "events" / "2026-12-03-ask-the-moderators.md"

@@ -38,8 +38,6 @@ ISSUE = "2026-11"
 FAST = {"AGORA_SEND_BACKOFF": "0.05"}
 ADDRESS = re.compile(r"[\w.+-]+@(?:members|lists)\.example\.net", re.IGNORECASE)
 
-pytestmark = pytest.mark.xdist_group("send")
-
 
 class Script:
     """The server's behaviour and memory: every accepted message, every RCPT seen, by address."""

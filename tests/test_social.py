@@ -51,8 +51,6 @@ WEBSITES = {
 # Pages with a card of their own (the rest share the site's card).
 OWN_CARD = {"post", "story", "spotlight", "event", "course"}
 
-pytestmark = pytest.mark.xdist_group("demo-build")
-
 READ_META = """() => {
   const all = {};
   for (const tag of document.querySelectorAll('head meta[property], head meta[name]')) {

@@ -33,8 +33,6 @@ import yaml
 
 from conftest import ROOT
 
-pytestmark = pytest.mark.xdist_group("demo-build")
-
 VNU = ROOT / ".cache" / "tools" / "vnu" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 LANGS = ("en", "el")
 
