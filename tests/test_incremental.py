@@ -31,9 +31,9 @@ MINIMAL = ROOT / "tests" / "fixtures" / "minimal"
 INPUTS = ("mkdocs.yml", "content", "newsletters", "locales", "docs", "overrides")
 WORDS = st.lists(st.sampled_from(["moderation", "rota", "newcomer", "mentor", "forum", "dziękuję", "Ἑλλάς",
                                   "välkommen", "## Heading", "*kind*", "`code`", "1,024"]), min_size=1, max_size=6)
-# Two sequences in `make test` (each step is an incremental build and, for inputs not seen before, a clean one);
-# the long profile runs 40. Without a database, hypothesis' first example is its simplest (one rule, STEPS - 1
-# times) and its second the initial community alone; random sequences start with the third.
+# Two random sequences in `make test` (each step is an incremental build and, for inputs not seen before, a clean
+# one); the long profile runs 40. Without a database, hypothesis' first example is its simplest (one rule, STEPS - 1
+# times) and its second the initial community alone; random sequences start with the third, so two more run.
 SEQUENCES = int(os.environ.get("AGORA_INCREMENTAL_SEQUENCES", "2" if os.environ.get("HYPOTHESIS_PROFILE") != "long"
                                else "40"))
 STEPS = 6
@@ -242,7 +242,8 @@ def test_incremental_build_equals_clean_build(tmp_path, monkeypatch):
     TMP.root = tmp_path
     CLEAN.clear()
     machine = EditSequence.TestCase
-    machine.settings = settings(max_examples=SEQUENCES, stateful_step_count=STEPS, deadline=None, database=None)
+    machine.settings = settings(max_examples=SEQUENCES + 2, stateful_step_count=STEPS, deadline=None,
+                                database=None)
     machine().runTest()
     EXAMPLE_COUNTS_DIR.mkdir(parents=True, exist_ok=True)
     (EXAMPLE_COUNTS_DIR / f"incremental-{os.getpid()}.json").write_text(
