@@ -12,7 +12,7 @@ from pathlib import Path
 
 from generator.config import Settings, load_settings
 from generator.i18n import Language, load_languages
-from generator.model import Community, load_community
+from generator.model import Community, load_community, loader
 from generator.problems import ContentError, Problems
 from generator.reference import reference_date
 
@@ -41,4 +41,6 @@ def load_inputs(root: Path, today: dt.date | None = None, settings: Settings | N
     languages = load_languages(settings.languages, settings.locales_dir, root, problems)
     if problems.errors:
         raise ContentError(problems.errors)
+    if keep_parses:
+        loader.keep(root / PARSED)
     return BuildInputs(settings, community, languages, reference_date(today, community.newest_date))

@@ -550,9 +550,17 @@ def remember(path: Path) -> None:
         return
 
 
-def keep(path: Path, found: list[Source]) -> None:
-    """Store the parses of the files `found` (and no others) at `path`; failing costs parses next time."""
-    parsed = {source: _READ[source] for source in found if source in _READ}
+# The files of the last load, and whether any was parsed anew.
+_LAST_LOAD: list[Source] = []
+_LAST_LOAD_NEW = [False]
+
+
+def keep(path: Path) -> None:
+    """Store the parses of the last load's files (and no others) at `path`, if any was new; failing costs parses
+    next time. Called once a build has accepted its inputs: a refused build writes nothing."""
+    if not _LAST_LOAD_NEW[0]:
+        return
+    parsed = {source: _READ[source] for source in _LAST_LOAD if source in _READ}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         staging = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -582,8 +590,8 @@ def load_community(settings: Settings, memo: Path | None = None) -> tuple[Commun
         remember(memo)
     known = dict(_READ)
     parsed = [p for path, source in found if (p := _read_remembered(path, source, problems))]
-    if memo is not None and any(known.get(source) is not _READ[source] for _, source in found if source in _READ):
-        keep(memo, [source for _, source in found])
+    _LAST_LOAD[:] = [source for _, source in found]
+    _LAST_LOAD_NEW[0] = any(known.get(source) is not _READ.get(source) for source in _LAST_LOAD)
     items = assemble(parsed, [source for _, source in found], settings, problems)
     feeds = load_feeds(settings, problems)
 
