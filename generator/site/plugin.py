@@ -10,6 +10,7 @@ Python producing Markdown, metadata and navigation.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -380,17 +381,19 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         if isinstance(page, CachedPage):
             self.reused += 1
             output = page.record.html
-            self.records[src_uri] = page.record
+            # Without the HTML: a language's pages would otherwise all stay in memory until the build ends.
+            page.record = self.records[src_uri] = dataclasses.replace(page.record, html=None)
         else:
             self.rendered += 1
             if src_uri in self.keys:
                 entries = (self.search_entries or [])[self._search_start:]
-                record = self.records[src_uri] = PageRecord(
+                record = PageRecord(
                     html=output, search=entries, anchors=sorted(page.present_anchor_ids or ()),
                     links_to_anchors={file.src_uri: dict(anchors)
                                       for file, anchors in (page.links_to_anchors or {}).items()},
                     warnings=self.page_warnings.pop(self.planned[src_uri].url, []))
                 self.cache.put(self.keys[src_uri], record)
+                self.records[src_uri] = dataclasses.replace(record, html=None)
             self.current = None
         self._report()
         return output
