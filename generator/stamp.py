@@ -46,9 +46,12 @@ def _packages() -> list[str]:
 
 
 def _update(digest, folders: Iterable[Path]) -> None:
-    for folder in folders:
+    # Each file by its folder's place in the list and its path inside it, not by its absolute path: a checkout moved
+    # elsewhere (another CI workspace, a copy) keeps its caches.
+    for index, folder in enumerate(folders):
         for path in _files(folder):
-            digest.update(b"\0" + os.fsencode(path) + b"\0")
+            inside = path.name if path == folder else path.relative_to(folder).as_posix()
+            digest.update(f"\0{index}\0{inside}\0".encode("utf-8", "surrogateescape"))
             try:
                 digest.update(path.read_bytes())
             except OSError:

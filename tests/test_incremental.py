@@ -385,3 +385,18 @@ def test_two_builds_of_the_same_output_at_once_both_succeed(tmp_path):
         _, errors = build_process.communicate(timeout=900)
         assert build_process.returncode == 0, errors
     assert_same_tree(root / "site", reference / "site")
+
+
+def test_a_checkout_moved_elsewhere_keeps_its_page_cache(tmp_path):
+    """Keys name input files by their place in the repository, not on the disk: another CI workspace or a copy
+    of the repository restores every page, and writes what a clean build writes."""
+    first = tmp_path / "first"
+    shutil.copytree(MINIMAL, first)
+    assert run_agora("build", "--root", first).code == 0
+    moved = tmp_path / "elsewhere" / "moved"
+    shutil.copytree(first, moved, ignore=shutil.ignore_patterns("site", "build.json"))
+    result = run_agora("build", "--root", moved)
+    assert result.code == 0, result.output
+    counts = [line for line in result.stderr.splitlines() if " rendered, " in line]
+    assert len(counts) == 3 and all("(0 rendered," in line for line in counts), result.stderr
+    assert_same_tree(moved / "site", first / "site")
