@@ -285,6 +285,11 @@ def test_a_corrupt_or_foreign_cache_falls_back_to_a_full_build(tmp_path):
     manifests[0].write_bytes(manifests[0].read_bytes()[:50])
     raw = json.loads(manifests[1].read_bytes())
     manifests[1].write_text(json.dumps({**raw, "format": 0}))
+    # A page entry of the third reshaped by hand: that page is built as if it had changed.
+    raw = json.loads(manifests[2].read_bytes())
+    first_page = next(iter(raw["pages"]))
+    raw["pages"][first_page]["search"] = "not a list"
+    manifests[2].write_text(json.dumps(raw))
     edited = root / "site" / "pl" / "members" / "index.html"
     edited.write_text(edited.read_text("utf-8").replace("<body", "<body data-edited"), "utf-8")
     # And the kept parses and planned Markdown: garbage and a truncated file.

@@ -287,9 +287,9 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
             key = self.keys[src_uri] = hashlib.sha256("\0".join(parts).encode()).hexdigest()
             file = files.get_file_from_path(src_uri)
             entry = previous["pages"].get(src_uri)
-            if entry is not None and entry["key"] == key and in_place(file):
+            record = manifest.page_record(entry) if isinstance(entry, dict) and entry.get("key") == key else None
+            if record is not None and in_place(file):
                 file.unchanged = True
-                record = PageRecord(html=None, **{k: v for k, v in entry.items() if k != "key"})
                 self.unchanged[src_uri] = CachedPage(self.nav_titles.get(src_uri), file, config, record,
                                                      escape(planned.title), files)
                 continue
