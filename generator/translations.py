@@ -13,12 +13,12 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 from collections import Counter
 from pathlib import Path
 
 import yaml
 
+from generator.files import write_atomic
 from generator.model import Community, Item
 from generator.model.staleness import STATUSES, Entry, entries
 from generator.problems import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, print_problems
@@ -176,7 +176,7 @@ def mark(community: Community, root: Path, files: list[Path], every: bool) -> in
         if updated == text:
             print(f"{name}: already current")
             continue
-        write_atomically(path, updated.encode("utf-8"))
+        write_atomic(path, updated.encode("utf-8"), keep_mode=True)
         print(f"{name}: marked current ({item.digest})")
     return EXIT_ERRORS if failed else EXIT_OK
 
@@ -218,16 +218,3 @@ def with_source(text: str, digest: str) -> str:
             ending = lines[i][len(lines[i].rstrip("\r\n")):] or newline
             return "".join(lines[:i] + [f"source: {value}{ending}"] + lines[end:])
     return "".join(lines[:closing] + [f"source: {value}{newline}"] + lines[closing:])
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` in one step, keeping its permissions: an interrupted run leaves the old file."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.chmod(temporary, path.stat().st_mode & 0o7777)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -28,9 +28,9 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import ValidationError
 
-from generator.feeds.files import write_atomic
 from generator.feeds.parse import Entry
 from generator.feeds.slugs import slugify, unique_slug
+from generator.files import write_atomic
 from generator.model import frontmatter_yaml
 from generator.model.loader import LANG_SUFFIX
 from generator.model.records import FeedSource, Post

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.feeds.files import write_atomic
+from generator.files import write_atomic
 from generator.model.records import FeedSource
 
 STATE_FILE = Path(".cache") / "agora" / "feeds.json"

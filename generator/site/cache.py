@@ -12,10 +12,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from generator.files import write_atomic
 
 # Bump when the record layout changes: a cache of another format is never read.
 FORMAT = 1
@@ -54,21 +54,10 @@ class PageCache:
 
     def put(self, key: str, record: PageRecord) -> None:
         """Store `record`; failing to (a full disk, a read-only cache) only costs a render next time."""
-        path = self._path(key)
         data = {"key": key, "sha256": _sha256(record.html), **record.__dict__}
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            handle, staging = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-        except OSError:
-            return
-        try:
-            with os.fdopen(handle, "wb") as out:
-                # Key order kept: the search entries are written out by Material in the order they have.
-                out.write(json.dumps(data, ensure_ascii=False).encode("utf-8"))
-            os.replace(staging, path)
-        except OSError:
-            with contextlib.suppress(OSError):
-                os.unlink(staging)
+        # Key order kept: the search entries are written out by Material in the order they have.
+        with contextlib.suppress(OSError):
+            write_atomic(self._path(key), json.dumps(data, ensure_ascii=False))
 
 
 def _sha256(text: str) -> str:

@@ -21,7 +21,6 @@ import functools
 import hashlib
 import io
 import json
-import os
 from dataclasses import asdict
 from pathlib import Path
 
@@ -29,6 +28,7 @@ import fontpkg
 import PIL
 from PIL import Image, ImageDraw, ImageFont, features
 
+from generator.files import write_atomic
 from generator.site.social import HEIGHT, WIDTH, Card
 
 FAMILY = "Noto Sans"
@@ -48,7 +48,7 @@ TITLE_TOP, TITLE_BOTTOM = MARGIN + 70, HEIGHT - 190
 def _palette() -> Image.Image:
     """The card's colours with 16 anti-aliasing steps from the background to each: a fixed palette maps the
     drawing in a tenth of the time adaptive quantization takes, and is the same for every card."""
-    colours = [tuple(round(b + (c - b) * step / 15) for b, c in zip(BACKGROUND, colour))
+    colours = [tuple(round(b + (c - b) * step / 15) for b, c in zip(BACKGROUND, colour, strict=True))
                for colour in (INK, BAND, MUTED, RULE) for step in range(16)]
     palette = Image.new("P", (1, 1))
     palette.putpalette([value for colour in colours for value in colour])
@@ -175,10 +175,7 @@ def cached_card(card: Card, cache_dir: Path) -> tuple[Path, bool]:
     path = cache_dir / f"{card_key(card)}.png"
     if path.is_file():
         return path, False
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.stem}.{os.getpid()}.tmp")
-    temporary.write_bytes(render(card))
-    os.replace(temporary, path)
+    write_atomic(path, render(card))
     return path, True
 
 

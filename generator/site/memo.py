@@ -21,13 +21,12 @@ import datetime as dt
 import enum
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 from markupsafe import Markup
 
+from generator.files import write_atomic
 from generator.i18n import Language
 from generator.model import Community, Item
 from generator.model.occurrences import next_start
@@ -127,17 +126,6 @@ def load(root: Path, code: str) -> dict[str, str]:
 
 def save(root: Path, code: str, entries: dict[str, str]) -> None:
     """Keep `entries` (this build's outputs only, so the memo never outgrows the site); failing costs renders."""
-    path = root / FOLDER / f"{code}.json"
     data = json.dumps({"sha256": _digest(entries), "entries": entries}, ensure_ascii=False)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, staging = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-    except OSError:
-        return
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data.encode("utf-8", "surrogatepass"))
-        os.replace(staging, path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(staging)
+    with contextlib.suppress(OSError):
+        write_atomic(root / FOLDER / f"{code}.json", data)
