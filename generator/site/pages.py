@@ -61,7 +61,7 @@ def relative(target: str, base: str) -> str:
     to = [part for part in target.split("/") if part]
     here = [part for part in base.split("/") if part]
     common = 0
-    for a, b in zip(to, here):
+    for a, b in zip(to, here, strict=False):
         if a != b:
             break
         common += 1

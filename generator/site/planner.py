@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from generator import urls
+from generator import atom, urls
 from generator.i18n import Language
 from generator.model import Community, Item, staleness
 from generator.model.occurrences import is_upcoming, next_start
 from generator.newsletter import web
 from generator.newsletter.view import published_in
-from generator import atom
 from generator.site import badges, calendar, figures, memo, repository
 from generator.site.pages import PlannedFile, PlannedPage, paginate, relative
 from generator.site.render import Renderer
@@ -41,7 +40,6 @@ class SitePlan:
     files: list[PlannedFile] = field(default_factory=list)
     # This plan's renders by key, for the next build's memo.
     rendered: dict[str, str] = field(default_factory=dict)
-    reused: int = 0
 
     def __post_init__(self) -> None:
         options = self.community.settings.options
@@ -88,22 +86,20 @@ class SitePlan:
                       stale_original=original, create_url=create, **values)
         # `v` is `item`'s version in this language: the item's fingerprint and the language key it already.
         key_values = {name: value for name, value in values.items() if name != "v"} if item else values
-        markdown = self._reusing(lambda: self.renderer.render(template, here, **values), template, here,
-                                 key_values)
+        markdown = self._reusing((template, here, key_values), self.renderer.render, template, here, **values)
         self.pages.append(PlannedPage(url=url, title=title, markdown=markdown, description=description,
                                       canonical=canonical, nav=nav, toc=template in LONG_READS,
                                       languages=languages, source=version.path if version else None))
 
-    def _reusing(self, make, *inputs: object) -> str:
-        """`make()`, or what it returned in an earlier build given the same `inputs` in the same context."""
+    def _reusing(self, inputs: tuple, make: Callable[..., str], /, *args: object, **kwargs: object) -> str:
+        """`make(*args, **kwargs)`, or what it returned in an earlier build given the same `inputs` in the same
+        context."""
         if self.context is None:
-            return make()
+            return make(*args, **kwargs)
         key = memo.render_key(self.context, *inputs)
         text = self.memo.get(key)
         if text is None:
-            text = make()
-        else:
-            self.reused += 1
+            text = make(*args, **kwargs)
         self.rendered[key] = text
         return text
 
@@ -240,8 +236,8 @@ class SitePlan:
                      description=version.record.summary, upcoming=upcoming,
                      start=next_start(event.record, self.today))
             entry = (event, version.record.title, version.record.summary, self.absolute(urls.event(event.slug)))
-            ics = self._reusing(lambda: calendar.calendar([entry], site_url, version.record.title, stamp).decode(),
-                                "calendar", entry, site_url, stamp)
+            ics = self._reusing(("calendar", entry, site_url, stamp), _calendar_text, [entry], site_url,
+                                version.record.title, stamp)
             self.files.append(PlannedFile(urls.event_ics(event.slug), ics.encode()))
         entries = [(e, self.version(e).record.title, self.version(e).record.summary,
                     self.absolute(urls.event(e.slug))) for e in self.upcoming]
@@ -317,6 +313,11 @@ class SitePlan:
     def _to_root(self, url: str) -> str:
         """The relative link from page `url` of this language to the site root, e.g. `../../`."""
         return relative(urls.home(), self.renderer.full(url))
+
+
+def _calendar_text(*args: object) -> str:
+    """`calendar.calendar` as text, which the planner's memo keeps."""
+    return calendar.calendar(*args).decode("utf-8")
 
 
 def plan_language(community: Community, languages: dict[str, Language], code: str, today: dt.date, *,

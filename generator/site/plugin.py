@@ -34,8 +34,8 @@ from generator import urls
 from generator.config import AgoraConfig
 from generator.inputs import BuildInputs, load_inputs
 from generator.problems import ContentError
-from generator.site.cache import PageCache, PageRecord
 from generator.site import cards, manifest, memo, repository, social
+from generator.site.cache import PageCache, PageRecord
 from generator.site.nav import navigation
 from generator.site.pages import PlannedPage, relative
 from generator.site.planner import plan_language

@@ -13,9 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import zoneinfo
-from urllib.parse import quote
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from babel import Locale
 from babel.core import get_global
