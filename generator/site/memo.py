@@ -32,7 +32,7 @@ from generator.model import Community, Item
 from generator.model.occurrences import next_start
 from generator.model.records import Record
 
-FORMAT = 1
+FORMAT = 2
 FOLDER = Path(".cache") / "agora" / "plans" / f"v{FORMAT}"
 
 
@@ -115,17 +115,19 @@ def _encode(value: object) -> object:
 def load(root: Path, code: str) -> dict[str, str]:
     """The memo the last build of language `code` left, or an empty one."""
     try:
-        raw = json.loads((root / FOLDER / f"{code}.json").read_bytes())
-        entries = raw["entries"]
-        if raw.get("sha256") != _digest(entries) or not isinstance(entries, dict):
+        digest, _, data = (root / FOLDER / f"{code}.json").read_bytes().partition(b"\n")
+        # The digest of the bytes as written: checked without serializing the entries again.
+        if digest.decode("ascii") != hashlib.sha256(data).hexdigest():
             return {}
-        return entries
-    except (OSError, ValueError, KeyError, TypeError):
+        entries = json.loads(data)
+    except (OSError, ValueError):
         return {}
+    return entries if isinstance(entries, dict) else {}
 
 
 def save(root: Path, code: str, entries: dict[str, str]) -> None:
-    """Keep `entries` (this build's outputs only, so the memo never outgrows the site); failing costs renders."""
-    data = json.dumps({"sha256": _digest(entries), "entries": entries}, ensure_ascii=False)
+    """Keep `entries` (this build's outputs only, so the memo never outgrows the site); failing costs renders.
+    The file is the sha256 of the JSON that follows, a newline, and the JSON."""
+    data = json.dumps(entries, ensure_ascii=False).encode("utf-8")
     with contextlib.suppress(OSError):
-        write_atomic(root / FOLDER / f"{code}.json", data)
+        write_atomic(root / FOLDER / f"{code}.json", hashlib.sha256(data).hexdigest().encode("ascii") + b"\n" + data)
