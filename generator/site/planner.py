@@ -59,15 +59,6 @@ class SitePlan:
     def version(self, item: Item):
         return item.version(self.lang.code)
 
-    def member(self, handle: str) -> Item | None:
-        """A member who may be shown; private members are never named or linked."""
-        item = self.community.members.get(handle)
-        return item if item and item.record.public else None
-
-    def next_start(self, event: Item) -> dt.datetime:
-        """When an event is next on (for a weekly session, the coming meeting; for a past event, its start)."""
-        return next_start(event.record, self.today)
-
     def absolute(self, url: str, code: str | None = None) -> str:
         return self.community.settings.site_url + urls.prefix(code or self.lang.code, self.lang.default) + url
 
@@ -167,7 +158,7 @@ class SitePlan:
             atom.Entry(
                 id=self.absolute(urls.post(p.slug)), title=self.version(p).record.title,
                 url=self.absolute(urls.post(p.slug)), updated=atom.date_time(p.record.date),
-                author=self.member(p.record.author).record.name if self.member(p.record.author) else None,
+                author=self.view.member(p.record.author).record.name if self.view.member(p.record.author) else None,
                 summary=self.version(p).record.summary, categories=tuple(p.record.tags),
             )
             for p in self.posts[:50]
