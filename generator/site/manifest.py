@@ -86,7 +86,7 @@ def promote(pending: Path) -> None:
         os.replace(pending, final)
 
 
-def discard(path: Path) -> None:
-    """Forget the manifest at `path` (before its output is replaced by a build that writes none)."""
+def discard(pending: Path) -> None:
+    """Drop a pending manifest whose build failed: it never describes an output."""
     with contextlib.suppress(OSError):
-        path.unlink()
+        pending.unlink()
