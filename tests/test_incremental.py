@@ -405,3 +405,22 @@ def test_a_checkout_moved_elsewhere_keeps_its_page_cache(tmp_path):
     counts = [line for line in result.stderr.splitlines() if " rendered, " in line]
     assert len(counts) == 3 and all("(0 rendered," in line for line in counts), result.stderr
     assert_same_tree(moved / "site", first / "site")
+
+
+def test_kept_parses_follow_every_edit_of_a_file(tmp_path):
+    """Parses are kept between builds by the bytes of each file: a file made invalid after a build is refused
+    with its problem named, and once mended it builds again."""
+    root = tmp_path / "c"
+    shutil.copytree(MINIMAL, root)
+    assert run_agora("build", "--root", root).code == 0
+    assert (root / ".cache" / "agora" / "parsed.pickle").is_file()
+    page = root / "content" / "pages" / "guidelines.md"
+    valid = page.read_text("utf-8")
+    page.write_text(valid.replace("title: Guidelines", "title: [not, a, title]"), "utf-8")
+    refused = run_agora("build", "--root", root)
+    assert refused.code == 1
+    assert "content/pages/guidelines.md" in refused.stderr and "title" in refused.stderr, refused.stderr
+    page.write_text(valid.replace("title: Guidelines", "title: Mended guidelines"), "utf-8")
+    mended = run_agora("build", "--root", root)
+    assert mended.code == 0, mended.output
+    assert "Mended guidelines" in (root / "site" / "guidelines" / "index.html").read_text("utf-8")

@@ -6,6 +6,7 @@ validated and cross-checked so `agora check` can report all mistakes at once.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import functools
 import hashlib
@@ -25,6 +26,7 @@ from pydantic import BaseModel, BeforeValidator, ValidationError, create_model
 
 from generator import urls
 from generator.config import Settings
+from generator.files import write_atomic
 from generator.model import frontmatter_yaml
 from generator.model.community import Community, Item, Version
 from generator.model.fields import check_slug, show
@@ -518,58 +520,65 @@ def collisions(sources: list[Source], problems: Problems) -> None:
                                                           f"only by letter case or Unicode form; rename one")
 
 
-# Each file's parse and validation, by the digest of its bytes: `agora serve` loads the community again after every
-# save, and `agora build` keeps this between builds (`remember`/`keep`), so only changed files are parsed again.
-# A file's problems are reported again each time.
-_READ: dict[Source, tuple[str, Parsed | None, Problems]] = {}
-_READ_FORMAT = 1
+class _Parses:
+    """Each file's parse and validation, by the digest of its bytes: `agora serve` loads the community again after
+    every save, and `agora build` keeps them between builds (`keep`), so only changed files are parsed again. A
+    file's problems are reported again each time."""
+
+    FORMAT = 1
+
+    def __init__(self) -> None:
+        self.by_source: dict[Source, tuple[str, Parsed | None, Problems]] = {}
+        self.changed = False  # since they were last taken from or stored in a file
+
+    def read(self, path: str | Path, source: Source, problems: Problems) -> Parsed | None:
+        try:
+            with open(path, "rb") as handle:
+                digest = hashlib.sha256(handle.read()).hexdigest()
+        except OSError:
+            return read_source(path, source, problems)
+        known = self.by_source.get(source)
+        if known is None or known[0] != digest:
+            own = Problems()
+            known = self.by_source[source] = (digest, read_source(path, source, own), own)
+            self.changed = True
+        problems.extend(known[2])
+        return known[1]
+
+    def only(self, sources: list[Source]) -> None:
+        """Forget the files that are gone: what is kept is the last load's files."""
+        wanted = set(sources)
+        for source in [source for source in self.by_source if source not in wanted]:
+            del self.by_source[source]
+            self.changed = True
+
+    def take(self, path: Path) -> None:
+        """Take the parses stored at `path` (none if it is missing, unreadable or of another version)."""
+        try:
+            with open(path, "rb") as handle:
+                stored = pickle.load(handle)
+            if stored.get("format") == self.FORMAT and stored.get("code") == _code_version():
+                self.by_source.update(stored["parsed"])
+        except Exception:  # noqa: BLE001 - a cache that cannot be read is a cache miss
+            return
+
+    def store(self, path: Path) -> None:
+        if not self.changed:
+            return
+        data = pickle.dumps({"format": self.FORMAT, "code": _code_version(), "parsed": self.by_source},
+                            protocol=pickle.HIGHEST_PROTOCOL)
+        with contextlib.suppress(OSError):  # failing costs parses next time
+            write_atomic(path, data)
+            self.changed = False
 
 
-def _read_remembered(path: str | Path, source: Source, problems: Problems) -> Parsed | None:
-    try:
-        with open(path, "rb") as handle:
-            digest = hashlib.sha256(handle.read()).hexdigest()
-    except OSError:
-        return read_source(path, source, problems)
-    remembered = _READ.get(source)
-    if remembered is None or remembered[0] != digest:
-        own = Problems()
-        remembered = _READ[source] = (digest, read_source(path, source, own), own)
-    problems.extend(remembered[2])
-    return remembered[1]
-
-
-def remember(path: Path) -> None:
-    """Take the parses `keep` stored at `path` (none if it is missing, unreadable or of another version)."""
-    try:
-        with open(path, "rb") as handle:
-            stored = pickle.load(handle)
-        if stored.get("format") == _READ_FORMAT and stored.get("code") == _code_version():
-            _READ.update(stored["parsed"])
-    except Exception:  # noqa: BLE001 - a cache that cannot be read is a cache miss
-        return
-
-
-# The files of the last load, and whether any was parsed anew.
-_LAST_LOAD: list[Source] = []
-_LAST_LOAD_NEW = [False]
+_PARSES = _Parses()
 
 
 def keep(path: Path) -> None:
-    """Store the parses of the last load's files (and no others) at `path`, if any was new; failing costs parses
-    next time. Called once a build has accepted its inputs: a refused build writes nothing."""
-    if not _LAST_LOAD_NEW[0]:
-        return
-    parsed = {source: _READ[source] for source in _LAST_LOAD if source in _READ}
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        staging = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        with open(staging, "wb") as handle:
-            pickle.dump({"format": _READ_FORMAT, "code": _code_version(), "parsed": parsed}, handle,
-                        protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(staging, path)
-    except OSError:
-        return
+    """Store the last load's parses at `path` when any changed. Called once a build has accepted its inputs: a
+    refused build writes nothing."""
+    _PARSES.store(path)
 
 
 @functools.cache
@@ -586,12 +595,10 @@ def load_community(settings: Settings, memo: Path | None = None) -> tuple[Commun
     problems = Problems()
     found = discover(settings, problems)
     collisions([source for _, source in found], problems)
-    if memo is not None and not _READ:
-        remember(memo)
-    known = dict(_READ)
-    parsed = [p for path, source in found if (p := _read_remembered(path, source, problems))]
-    _LAST_LOAD[:] = [source for _, source in found]
-    _LAST_LOAD_NEW[0] = any(known.get(source) is not _READ.get(source) for source in _LAST_LOAD)
+    if memo is not None and not _PARSES.by_source:
+        _PARSES.take(memo)
+    parsed = [p for path, source in found if (p := _PARSES.read(path, source, problems))]
+    _PARSES.only([source for _, source in found])
     items = assemble(parsed, [source for _, source in found], settings, problems)
     feeds = load_feeds(settings, problems)
 
