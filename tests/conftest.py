@@ -55,16 +55,20 @@ def minimal_community(tmp_path: Path, files: dict[str, str | bytes | None]) -> P
     return root
 
 
+def copy_parts(source: Path, target: Path, parts: tuple[str, ...]) -> Path:
+    """Copy the files and folders named `parts` (those that exist) from `source` into `target`."""
+    target.mkdir(parents=True, exist_ok=True)
+    for part in parts:
+        if (source / part).is_dir():
+            shutil.copytree(source / part, target / part)
+        elif (source / part).exists():
+            shutil.copy2(source / part, target / part)
+    return target
+
+
 def copy_demo(target: Path) -> Path:
     """A writable copy of the shipped demo community (content, settings, catalogs)."""
-    target.mkdir(parents=True, exist_ok=True)
-    for part in DEMO_PARTS:
-        source = ROOT / part
-        if source.is_dir():
-            shutil.copytree(source, target / part)
-        elif source.exists():
-            shutil.copy2(source, target / part)
-    return target
+    return copy_parts(ROOT, target, DEMO_PARTS)
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from generator.build import BuildOptions, build
 
-from conftest import EXAMPLE_COUNTS_DIR, ROOT, run_agora
+from conftest import EXAMPLE_COUNTS_DIR, ROOT, copy_parts, run_agora
 
 MINIMAL = ROOT / "tests" / "fixtures" / "minimal"
 INPUTS = ("mkdocs.yml", "content", "newsletters", "locales", "docs", "overrides")
@@ -205,13 +205,7 @@ def clean_build(work: Path) -> Path:
     if key in CLEAN:
         CLEAN.move_to_end(key)
         return CLEAN[key]
-    clean = TMP.mkdir("clean")
-    for part in INPUTS:
-        source = work / part
-        if source.is_dir():
-            shutil.copytree(source, clean / part)
-        elif source.exists():
-            shutil.copy2(source, clean / part)
+    clean = copy_parts(work, TMP.mkdir("clean"), INPUTS)
     assert build(clean, BuildOptions(progress=False, jobs=3, force=True)) == 0
     COUNTS["clean builds"] += 1
     CLEAN[key] = clean
