@@ -20,6 +20,30 @@ from generator.urls import prefix
 PREVIEW = Path(".cache") / "agora" / "serve" / "site"
 
 
+def _watched_by_the_system(server) -> None:
+    """Have `server` learn of saves from the operating system (inotify on Linux) instead of MkDocs' polling,
+    which walks every watched file every 0.5 s and so delays each preview by a quarter of a second on average.
+
+    Only events that change a file start a build: a build reads every input, and inotify reports opening and
+    closing files too, so without the filter each build would start the next."""
+    from watchdog.events import (
+        FileClosedEvent,
+        FileCreatedEvent,
+        FileDeletedEvent,
+        FileModifiedEvent,
+        FileMovedEvent,
+    )
+    from watchdog.observers import Observer
+
+    changes = [FileCreatedEvent, FileModifiedEvent, FileDeletedEvent, FileMovedEvent, FileClosedEvent]
+
+    class Changes(Observer):
+        def schedule(self, handler, path, **options):
+            return super().schedule(handler, path, **{**options, "event_filter": changes})
+
+    server.observer = Changes()
+
+
 def serve(root: Path, *, languages: str | None, addr: str, today: dt.date | None, strict: bool) -> int:
     from mkdocs.livereload import LiveReloadServer
 
@@ -51,10 +75,18 @@ def serve(root: Path, *, languages: str | None, addr: str, today: dt.date | None
     rebuild()
     logging.basicConfig(format="%(message)s")
     logging.getLogger("mkdocs.livereload").setLevel(logging.INFO)
+    watched = [str(folder) for folder in (root / CONFIG_FILE, *settings.input_dirs) if folder.exists()]
     server = LiveReloadServer(builder=rebuild, host=host, port=int(port), root=str(out))
-    for folder in (root / CONFIG_FILE, *settings.input_dirs):
-        if folder.exists():
-            server.watch(str(folder))
+    try:
+        _watched_by_the_system(server)
+        for folder in watched:
+            server.watch(folder)
+    except OSError as exc:  # e.g. the system's limit of inotify watches reached
+        print(f"agora serve: cannot watch {len(watched)} folders through the system ({exc}); looking for "
+              "changes every 0.5 s instead", file=sys.stderr)
+        server = LiveReloadServer(builder=rebuild, host=host, port=int(port), root=str(out))
+        for folder in watched:
+            server.watch(folder)
     start = prefix(codes[0], settings.default_language) if len(codes) == 1 else ""
     print(f"previewing {', '.join(codes)} at http://{host}:{port}/{start} (Ctrl+C stops)", file=sys.stderr)
     try:

@@ -67,10 +67,14 @@ def test_a_save_shows_in_the_open_swedish_page(tmp_path):
             original.write_text(original.read_text().replace("tags: [moderation]", "tags: [moderation, preview]"))
             expect(page.locator("article")).to_contain_text("preview", timeout=RELOAD_MS)
             browser.close()
+        # A build reads every input; the server must not take its own reads for saves and build forever.
+        time.sleep(3)
+        assert server.poll() is None
     finally:
         server.terminate()
         server.wait(timeout=30)
         log.close()
     output = (tmp_path / "serve.log").read_text()
     assert "sv: " in output and "reused" in output, output  # the rebuilds were incremental
+    assert output.count("building 1 languages") == 3, output  # the first build and one for each save
     assert not (root / "site").exists()  # the preview never touches the published output
