@@ -211,6 +211,7 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> int:
     started = time.perf_counter()
     print(f"building {len(codes)} languages with {jobs} parallel jobs (reference date {inputs.today})",
           file=sys.stderr)
+    _fingerprint(inputs)
     context = multiprocessing.get_context("fork")
     queue = context.SimpleQueue()
     global _SHARED
@@ -278,6 +279,14 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> int:
     if letters:
         print(f"newsletters in {letters}", file=sys.stderr)
     return EXIT_OK
+
+
+def _fingerprint(inputs: BuildInputs) -> None:
+    """Compute every item's fingerprint, by which page keys name items, once before forking: the language
+    builds inherit them instead of each computing all of them again."""
+    for items in inputs.community.collections().values():
+        for item in items:
+            item.fingerprint  # noqa: B018 - a cached property, computed for the workers to inherit
 
 
 def build_newsletters(codes: list[str], folder: Path, strict: bool) -> int:

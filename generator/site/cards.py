@@ -22,7 +22,7 @@ import hashlib
 import io
 import json
 import zlib
-from dataclasses import asdict
+from dataclasses import fields
 from pathlib import Path
 
 import fontpkg
@@ -93,7 +93,8 @@ def _code_digest() -> str:
 
 def card_key(card: Card) -> str:
     """The cache key: equal for equal drawings, different when anything drawn or the drawing code changes."""
-    drawn = {k: v for k, v in asdict(card).items() if k != "uri"}
+    # Every field but where the card is written (`asdict` would copy each value deeply, for nothing: all are text).
+    drawn = {field.name: getattr(card, field.name) for field in fields(card) if field.name != "uri"}
     return hashlib.sha256((_code_digest() + json.dumps(drawn, sort_keys=True)).encode()).hexdigest()[:32]
 
 

@@ -77,8 +77,17 @@ def _digest(value: object) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def _encode(value: object) -> object:
     """`value` as JSON, tagged by type so that values of different types never encode alike."""
+    # Exact types first: a page's values are mostly text and items, and a key is made for every page.
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is Item:
+        return ["item", value.fingerprint]
     if value is None or isinstance(value, (bool, int, float)):
         return value
     if isinstance(value, Markup):

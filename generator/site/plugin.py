@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import json
 import logging
@@ -20,6 +21,7 @@ import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import jinja2
 from markupsafe import escape
@@ -95,8 +97,20 @@ class CachedPage(Page):
         # Set here, not when rendered: an unchanged page is never rendered, and MkDocs still checks the links
         # of the other pages against its anchors.
         self.present_anchor_ids = set(record.anchors)
-        linked = ((files.get_file_from_path(uri), anchors) for uri, anchors in record.links_to_anchors.items())
+        # `src_uris`, not `get_file_from_path`, which parses each URI as a path: the URIs here are already normal.
+        linked = ((files.src_uris.get(uri), anchors) for uri, anchors in record.links_to_anchors.items())
         self.links_to_anchors = {file: anchors for file, anchors in linked if file is not None}
+
+    def _set_canonical_url(self, base: str | None) -> None:
+        # MkDocs joins and splits URLs with urllib for every page: a fifth of placing an unchanged one. A plain
+        # relative path joins by concatenation (RFC 3986, no dot segments to remove); anything else as MkDocs does.
+        url = self.url
+        if not base or url.startswith(("/", ".")) or "/." in url or any(c in url for c in ":?#"):
+            super()._set_canonical_url(base)
+            return
+        base = base if base.endswith("/") else base + "/"
+        self.canonical_url = base + url
+        self.abs_url = _path_of(base) + url
 
     def read_source(self, config: MkDocsConfig) -> None:
         self.markdown = ""
@@ -106,6 +120,11 @@ class CachedPage(Page):
     def render(self, config: MkDocsConfig, files: Files) -> None:
         self.content = ""
         self.toc = get_toc([])
+
+
+@functools.cache
+def _path_of(url: str) -> str:
+    return urlsplit(url).path
 
 
 class _PageWarnings(logging.Handler):
@@ -285,7 +304,7 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
             sharing = json.dumps(self.sharing_meta[src_uri], sort_keys=True, default=str)
             parts = [self.build_key, planned.digest, sharing, listing if ".md" in planned.markdown else ""]
             key = self.keys[src_uri] = hashlib.sha256("\0".join(parts).encode()).hexdigest()
-            file = files.get_file_from_path(src_uri)
+            file = files.src_uris[src_uri]
             entry = previous["pages"].get(src_uri)
             record = manifest.page_record(entry) if isinstance(entry, dict) and entry.get("key") == key else None
             if record is not None and in_place(file):
@@ -493,7 +512,7 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
                  for src_uri, record in self.records.items() if src_uri in self.keys}
         sources = {file.dest_uri: file.source for file in self.files
                    if isinstance(file, AgoraFile) and file.source is not None}
-        written = [self.files.get_file_from_path(src_uri).dest_uri for src_uri in pages] + sorted(sources)
+        written = [self.files.src_uris[src_uri].dest_uri for src_uri in pages] + sorted(sources)
         outputs = {dest: manifest.stat_of(os.path.join(site_dir, dest)) for dest in written}
         self.manifest_pending = manifest.write_pending(self.manifest_path, {
             "build_key": self.build_key, "pages": pages, "files": sources, "outputs": outputs})
