@@ -26,6 +26,8 @@ from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
+from babel import localedata
+
 from generator import stamp
 from generator.config import CONFIG_FILE, Settings, load_settings
 from generator.inputs import BuildInputs, load_inputs
@@ -211,7 +213,7 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> int:
     started = time.perf_counter()
     print(f"building {len(codes)} languages with {jobs} parallel jobs (reference date {inputs.today})",
           file=sys.stderr)
-    _fingerprint(inputs)
+    _prepare_for_workers(inputs)
     context = multiprocessing.get_context("fork")
     queue = context.SimpleQueue()
     global _SHARED
@@ -281,12 +283,16 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> int:
     return EXIT_OK
 
 
-def _fingerprint(inputs: BuildInputs) -> None:
-    """Compute every item's fingerprint, by which page keys name items, once before forking: the language
-    builds inherit them instead of each computing all of them again."""
+def _prepare_for_workers(inputs: BuildInputs) -> None:
+    """Do once, before forking, what every language build would otherwise repeat: the workers inherit every
+    item's fingerprint (page keys name items by it) and every language's Babel locale data (dates and the
+    languages' names are formatted in all of them). `agora serve` forks a worker for each save, from a process
+    that keeps Babel's data loaded."""
     for items in inputs.community.collections().values():
         for item in items:
             item.fingerprint  # noqa: B018 - a cached property, computed for the workers to inherit
+    for language in inputs.languages.values():
+        localedata.load(str(language.locale))
 
 
 def build_newsletters(codes: list[str], folder: Path, strict: bool) -> int:

@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from generator.build import BuildOptions, build
+from generator.files import sealed, unsealed
 
 from conftest import EXAMPLE_COUNTS_DIR, ROOT, copy_parts, run_agora
 
@@ -274,21 +275,22 @@ def test_a_corrupt_or_foreign_cache_falls_back_to_a_full_build(tmp_path):
 
     # The manifests of the output in place (what can be taken over from it): one truncated, one of another
     # format, and a page of the third language's output edited behind its manifest's back.
-    manifests = sorted((root / ".cache" / "agora" / "manifests").rglob("*.json"))
+    manifests = sorted((root / ".cache" / "agora" / "manifests").rglob("*.bin"))
     assert len(manifests) == 3, manifests
     manifests[0].write_bytes(manifests[0].read_bytes()[:50])
-    raw = json.loads(manifests[1].read_bytes())
-    manifests[1].write_text(json.dumps({**raw, "format": 0}))
-    # A page entry of the third reshaped by hand: that page is built as if it had changed.
-    raw = json.loads(manifests[2].read_bytes())
+    raw = unsealed(manifests[1].read_bytes())
+    manifests[1].write_bytes(sealed({**raw, "format": 0}))
+    # A page entry of the third reshaped by hand (its digest made to match): that page is built as if it had
+    # changed.
+    raw = unsealed(manifests[2].read_bytes())
     first_page = next(iter(raw["pages"]))
     raw["pages"][first_page]["search"] = "not a list"
-    manifests[2].write_text(json.dumps(raw))
+    manifests[2].write_bytes(sealed(raw))
     edited = root / "site" / "pl" / "members" / "index.html"
     edited.write_text(edited.read_text("utf-8").replace("<body", "<body data-edited"), "utf-8")
     # And the kept parses and planned Markdown: garbage and a truncated file.
     (root / ".cache" / "agora" / "parsed.pickle").write_bytes(b"\x80\x05garbage")
-    plans = sorted((root / ".cache" / "agora" / "plans").rglob("*.json"))
+    plans = sorted((root / ".cache" / "agora" / "plans").rglob("*.bin"))
     assert plans, "the build kept no planned Markdown"
     plans[0].write_bytes(plans[0].read_bytes()[:100])
     (root / ".cache" / "agora" / "build.json").unlink()

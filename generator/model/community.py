@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Generic, TypeVar
 
+from generator import digests
 from generator.model.occurrences import is_upcoming, next_start
 from generator.model.records import (
     Course,
@@ -69,7 +68,7 @@ class Item(Generic[R]):
                      version.source) for code, version in sorted(self.translations.items())]
         state = [self.kind, self.slug, self.path, self.lang, self.record.model_dump_json(), self.body, self.course,
                  self.order, versions]
-        return hashlib.sha256(json.dumps(state, ensure_ascii=False).encode("utf-8", "surrogatepass")).hexdigest()
+        return digests.digest(state)
 
     @property
     def original(self) -> Version[R]:

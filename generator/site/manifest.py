@@ -17,26 +17,26 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 from pathlib import Path
 
+from generator.files import sealed, unsealed
 from generator.site.cache import PageRecord
 
-FORMAT = 1
+FORMAT = 2
 FOLDER = Path(".cache") / "agora" / "manifests" / f"v{FORMAT}"
 
 
 def location(root: Path, out: Path, code: str) -> Path:
     """The manifest of language `code` built into output folder `out` (one per output folder and language)."""
     name = hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:16]
-    return root / FOLDER / f"{name}-{code}.json"
+    return root / FOLDER / f"{name}-{code}.bin"
 
 
 def load(path: Path) -> dict | None:
     try:
-        data = json.loads(path.read_bytes())
-    except (OSError, ValueError):
+        data = unsealed(path.read_bytes())
+    except OSError:
         return None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         return None
@@ -74,7 +74,7 @@ def write_pending(path: Path, data: dict) -> Path | None:
     pending = path.with_name(f"{path.name}.pending-{os.getpid()}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        pending.write_text(json.dumps({"format": FORMAT, **data}, ensure_ascii=False), encoding="utf-8")
+        pending.write_bytes(sealed({"format": FORMAT, **data}))
     except OSError:
         return None
     return pending

@@ -9,8 +9,8 @@ rest of the community only through `PlanView`, which is digested the same way, s
 cannot reach a template: reading anything else of the plan is an undefined variable, an error.
 
 An encoder that meets a type it does not know raises instead of guessing: a key must never be equal for two
-different inputs. The store is one JSON file per language, replaced atomically; a missing, truncated or foreign
-file is an empty memo, so the cost is a render, never a wrong page.
+different inputs. The store is one file per language (`generator.files.sealed`), replaced atomically; a missing,
+truncated or foreign file is an empty memo, so the cost is a render, never a wrong page.
 """
 
 from __future__ import annotations
@@ -19,20 +19,20 @@ import contextlib
 import dataclasses
 import datetime as dt
 import enum
-import hashlib
 import json
 from collections.abc import Mapping
 from pathlib import Path
 
 from markupsafe import Markup
 
-from generator.files import write_atomic
+from generator.digests import digest
+from generator.files import sealed, unsealed, write_atomic
 from generator.i18n import Language
 from generator.model import Community, Item
 from generator.model.occurrences import next_start
 from generator.model.records import Record
 
-FORMAT = 2
+FORMAT = 3
 FOLDER = Path(".cache") / "agora" / "plans" / f"v{FORMAT}"
 
 
@@ -46,7 +46,7 @@ class PlanView:
         self.today = today
         items = [*community.members.values(), *community.courses.values(), *community.events,
                  *community.stories]
-        self.fingerprint = _digest([today.isoformat(), *(item.fingerprint for item in items)])
+        self.fingerprint = digest([today.isoformat(), *(item.fingerprint for item in items)])
 
     def member(self, handle: str) -> Item | None:
         """A member who may be shown; private members are never named or linked."""
@@ -69,12 +69,7 @@ class _Collections:
 def render_key(*parts: object) -> str:
     """The key of a template's output: a digest of `parts` (the context, the language, the template, the page's
     URL and the values it is given)."""
-    return _digest([_encode(part) for part in parts])
-
-
-def _digest(value: object) -> str:
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return digest([_encode(part) for part in parts])
 
 
 _PLAIN = frozenset({str, int, float, bool, type(None)})
@@ -124,19 +119,13 @@ def _encode(value: object) -> object:
 def load(root: Path, code: str) -> dict[str, str]:
     """The memo the last build of language `code` left, or an empty one."""
     try:
-        digest, _, data = (root / FOLDER / f"{code}.json").read_bytes().partition(b"\n")
-        # The digest of the bytes as written: checked without serializing the entries again.
-        if digest.decode("ascii") != hashlib.sha256(data).hexdigest():
-            return {}
-        entries = json.loads(data)
-    except (OSError, ValueError):
+        entries = unsealed((root / FOLDER / f"{code}.bin").read_bytes())
+    except OSError:
         return {}
     return entries if isinstance(entries, dict) else {}
 
 
 def save(root: Path, code: str, entries: dict[str, str]) -> None:
-    """Keep `entries` (this build's outputs only, so the memo never outgrows the site); failing costs renders.
-    The file is the sha256 of the JSON that follows, a newline, and the JSON."""
-    data = json.dumps(entries, ensure_ascii=False).encode("utf-8")
+    """Keep `entries` (this build's outputs only, so the memo never outgrows the site); failing costs renders."""
     with contextlib.suppress(OSError):
-        write_atomic(root / FOLDER / f"{code}.json", hashlib.sha256(data).hexdigest().encode("ascii") + b"\n" + data)
+        write_atomic(root / FOLDER / f"{code}.bin", sealed(entries))

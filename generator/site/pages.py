@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 from dataclasses import dataclass
+
+from generator.digests import digest
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -37,7 +37,7 @@ class PlannedPage:
         """A digest of every field: what the page cache is keyed by (with the build's own context)."""
         fields = [self.url, self.title, self.markdown, self.description, self.canonical, self.nav, self.toc,
                   self.languages, self.source]
-        return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode()).hexdigest()
+        return digest(fields)
 
 
 @dataclass(frozen=True)
