@@ -51,8 +51,9 @@ def planned_cards(root: Path) -> list[social.Card]:
     found_cards = []
     for code in settings.languages:
         plan = plan_language(community, languages, code, TODAY)
+        # With the languages, as a build plans them: an untranslated item shares its original's card.
         sharing = social.plan_sharing(community, languages[code], {p.url: p for p in plan.pages},
-                                      lambda image: cards.image_size(settings.content_dir / image))
+                                      lambda image: cards.image_size(settings.content_dir / image), languages)
         found_cards.extend(sharing.cards)
     return found_cards
 

@@ -14,4 +14,20 @@ def digest(value: object) -> str:
     and later refer back to objects already written, so equal values held by different objects would write
     differently); equal values always give equal digests. Marshal copies text where JSON escapes each character,
     and a language's keys hash every page's Markdown: four times faster. A value of another type raises."""
-    return hashlib.sha256(marshal.dumps(value, 2)).hexdigest()
+    try:
+        data = marshal.dumps(value, 2)
+    except ValueError:  # marshal takes exact types only
+        data = marshal.dumps(_tagged(value), 2)
+    return hashlib.sha256(data).hexdigest()
+
+
+def _tagged(value: object) -> object:
+    """`value` with text of a str subclass (Markup: escaped differently from plain text) tagged by its type."""
+    kind = type(value)
+    if isinstance(value, str) and kind is not str:
+        return (f"{kind.__module__}.{kind.__qualname__}", str(value))
+    if kind in (list, tuple):
+        return kind(_tagged(item) for item in value)
+    if kind is dict:
+        return {_tagged(key): _tagged(item) for key, item in value.items()}
+    return value  # marshal raises for what it cannot write

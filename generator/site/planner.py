@@ -233,7 +233,9 @@ class SitePlan:
         entries = [(e, self.version(e).record.title, self.version(e).record.summary,
                     self.absolute(urls.event(e.slug))) for e in self.upcoming]
         name = f"{self.community.settings.site_name} — {self.gettext('Events')}"
-        self.files.append(PlannedFile(urls.calendar(), calendar.calendar(entries, site_url, name, stamp)))
+        ics = self._reusing(("calendar", entries, site_url, name, stamp), _calendar_text, entries, site_url, name,
+                            stamp)
+        self.files.append(PlannedFile(urls.calendar(), ics.encode()))
 
     def academy_section(self) -> None:
         courses = sorted(self.community.courses.values(),

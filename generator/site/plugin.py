@@ -32,7 +32,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 
-from generator import urls
+from generator import digests, urls
 from generator.config import AgoraConfig
 from generator.inputs import BuildInputs, load_inputs
 from generator.problems import ContentError
@@ -301,9 +301,8 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         for src_uri, planned in self.planned.items():
             # The sharing metadata comes from more than the page's Markdown (an item's image file, say).
             self.sharing_meta[src_uri] = self.social_meta(planned)
-            sharing = json.dumps(self.sharing_meta[src_uri], sort_keys=True, default=str)
-            parts = [self.build_key, planned.digest, sharing, listing if ".md" in planned.markdown else ""]
-            key = self.keys[src_uri] = hashlib.sha256("\0".join(parts).encode()).hexdigest()
+            key = self.keys[src_uri] = digests.digest([self.build_key, planned.digest, self.sharing_meta[src_uri],
+                                                       listing if ".md" in planned.markdown else ""])
             file = files.src_uris[src_uri]
             entry = previous["pages"].get(src_uri)
             record = manifest.page_record(entry) if isinstance(entry, dict) and entry.get("key") == key else None
