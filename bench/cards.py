@@ -11,8 +11,8 @@ The cards are planned the way a build plans them (site.planner, then site.social
 
 One process on one core: `agora build` draws each language's cards in that language's build process, so on
 two cores a build's wall time grows by about half the cold figure. Prints cards, cold and warm seconds, and
-milliseconds per card, as wall time and as this process's CPU time (on a shared machine the wall time includes
-waiting for a core; the CPU time is what the drawing costs).
+milliseconds per drawing (cold) or per card (warm), as wall time and as this process's CPU time (on a shared
+machine the wall time includes waiting for a core; the CPU time is what the drawing costs).
 """
 
 from __future__ import annotations
@@ -80,11 +80,13 @@ def main() -> int:
         size = sum(path.stat().st_size for path in cache.glob("*.png"))
         shutil.rmtree(cache)
     source = f"--root {args.root}" if args.root else f"synthetic N={args.n}"
-    print(f"{source}: {len(planned)} cards ({len(set(map(cards.card_key, planned)))} distinct), "
-          f"{size / len(planned) / 1024:.0f} KiB per card")
+    distinct = len(set(map(cards.card_key, planned)))
+    # Sizes and cold costs per drawing (equal cards are one file, drawn once); the warm cost per planned card.
+    print(f"{source}: {len(planned)} cards ({distinct} distinct drawings), "
+          f"{size / distinct / 1024:.0f} KiB per drawing")
+    print(f"cold {cold:.2f} s wall, {cold_cpu:.2f} s CPU ({cold_drawn} drawn; per drawing "
+          f"{cold * 1000 / max(cold_drawn, 1):.1f} ms wall, {cold_cpu * 1000 / max(cold_drawn, 1):.1f} ms CPU)")
     n = len(planned)
-    print(f"cold {cold:.2f} s wall, {cold_cpu:.2f} s CPU ({cold_drawn} drawn; per card {cold * 1000 / n:.1f} ms wall, "
-          f"{cold_cpu * 1000 / n:.1f} ms CPU)")
     print(f"warm {warm:.3f} s wall, {warm_cpu:.3f} s CPU ({warm_drawn} drawn; per card {warm * 1000 / n:.2f} ms wall, "
           f"{warm_cpu * 1000 / n:.2f} ms CPU)")
     return 0
