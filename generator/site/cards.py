@@ -156,6 +156,8 @@ def _draw_text(image: Image.Image, xy: tuple[int, int], lines: list[str], font: 
                colour: tuple[int, int, int]) -> None:
     """Draw `lines` (one under another) anti-aliased into the palette `image`: rendered as coverage in a
     grayscale patch, mapped to `colour`'s ramp, and pasted where there is ink, so nothing else is covered."""
+    if not lines:  # a title or label of blanks only
+        return
     x, y = xy
     height = _line_height(font)
     boxes = [font.getbbox(line) for line in lines]

@@ -76,7 +76,8 @@ _PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
 def _encode(value: object) -> object:
-    """`value` as JSON, tagged by type so that values of different types never encode alike."""
+    """`value` as plain values (text, numbers, lists), tagged by type so that values of different types never
+    encode alike."""
     # Exact types first: a page's values are mostly text and items, and a key is made for every page.
     kind = type(value)
     if kind in _PLAIN:
