@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -341,6 +342,13 @@ def test_build_output_counts_pages_and_has_no_control_characters_off_a_terminal(
     for code, rendered in (("en", 1), ("sv", 0), ("pl", 1)):
         line = next(line for line in second.stderr.splitlines() if line.strip().startswith(f"{code}:"))
         assert f" ({rendered} rendered, " in line, line
+    # Progress counts an unchanged page as done once it is known to be: at most the one edited page is left
+    # (counting only rendered pages, a build reusing thousands estimated an hour at its first page).
+    progress = [line for line in second.stderr.splitlines() if line.strip().startswith("pages:")]
+    assert progress, second.stderr
+    for line in progress:
+        for done, total in re.findall(r" [a-z]{2} (\d+)/(\d+)", line):
+            assert int(done) >= int(total) - 1, line
     assert not any(ch in second.stderr for ch in "\r\x1b"), repr(second.stderr)
 
 

@@ -154,6 +154,7 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         self.progress: Callable[[int, int], None] | None = None
         self.planned: dict[str, PlannedPage] = {}
         self.rendered = self.reused = 0
+        self._unchanged_left = 0  # unchanged pages not yet replayed (see `_replay_unchanged`)
         # The page being converted or rendered, and in which phase ("markdown" or "template"): set around
         # each phase and cleared after it, so a failure is blamed on the page and phase it happened in.
         self.current: tuple[str, PlannedPage] | None = None
@@ -275,6 +276,8 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         # A search plugin whose entries cannot be restored (not Material's) would lose the reused pages'.
         if self.build_key is not None and (self.search_plugin is None or self.search_entries is not None):
             self._reuse(files, config)
+        self._unchanged_left = len(self.unchanged)
+        self._report()
         return files
 
     def _reuse(self, files: Files, config: MkDocsConfig) -> None:
@@ -418,7 +421,9 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
 
     def _report(self) -> None:
         if self.progress is not None:
-            self.progress(self.rendered + self.reused, len(self.planned))
+            # An unchanged page is done as soon as it is known to be (it is neither converted nor rendered), so
+            # the estimate of what is left counts only the pages still to render.
+            self.progress(self.rendered + self.reused + self._unchanged_left, len(self.planned))
 
     def _replay(self, record: PageRecord) -> None:
         """What a page not rendered adds besides its HTML: its search entries (in its place) and its warnings."""
@@ -439,7 +444,7 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
                 self._replay(self.unchanged[src_uri].record)
                 self.records[src_uri] = self.unchanged[src_uri].record
                 self.reused += 1
-                self._report()
+                self._unchanged_left -= 1
 
     # Material's templates compile once per process otherwise; under `agora build`, once per version.
     def on_env(self, env, config: MkDocsConfig, files: Files):
