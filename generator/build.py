@@ -20,6 +20,7 @@ import logging
 import multiprocessing
 import os
 import sys
+import threading
 import time
 import traceback
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
@@ -30,7 +31,7 @@ from babel import localedata
 
 from generator import stamp
 from generator.config import CONFIG_FILE, Settings, load_settings
-from generator.inputs import BuildInputs, load_inputs
+from generator.inputs import BuildInputs, keep_parses, load_inputs
 from generator.output import merge_into, replaced_atomically
 from generator.problems import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, ContentError, print_problems
 from generator.progress import Progress, Reporter
@@ -195,7 +196,7 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> int:
                   file=sys.stderr)
             return EXIT_OK
     try:
-        inputs = load_inputs(root, options.today, settings, keep_parses=True)
+        inputs = load_inputs(root, options.today, settings, kept_parses=True)
     except ContentError as exc:
         return _stopped(exc.problems)  # the outputs, and the record of them, stay as they were
     if options.remember:
@@ -214,6 +215,7 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> int:
     print(f"building {len(codes)} languages with {jobs} parallel jobs (reference date {inputs.today})",
           file=sys.stderr)
     _prepare_for_workers(inputs)
+    keeping = threading.Thread(target=keep_parses, args=(root,))
     context = multiprocessing.get_context("fork")
     queue = context.SimpleQueue()
     global _SHARED
@@ -238,6 +240,9 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> int:
                     if letters_staging else None
                 futures = [pool.submit(build_language, root, code, folders[code], options.strict,
                                        not options.force, previous[code]) for code in codes]
+                # While the workers build (they are forked by now): under `agora serve`, one language's worker
+                # leaves a CPU to spare, and storing the parses would otherwise delay every preview.
+                keeping.start()
                 done, pending = wait([*filter(None, [letters_job]), *futures], return_when=FIRST_EXCEPTION)
                 for future in pending:
                     future.cancel()
@@ -262,6 +267,8 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> int:
         print(f"build failed: {reason}\nthe previous {kept} unchanged", file=sys.stderr)
         return EXIT_ERRORS
     finally:
+        if keeping.is_alive():
+            keeping.join()
         _SHARED = None
         if epoch_given is None:
             del os.environ["SOURCE_DATE_EPOCH"]

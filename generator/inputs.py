@@ -31,16 +31,20 @@ PARSED = Path(".cache") / "agora" / "parsed.pickle"
 
 
 def load_inputs(root: Path, today: dt.date | None = None, settings: Settings | None = None, *,
-                keep_parses: bool = False) -> BuildInputs:
-    """Everything a build needs; `settings`, when the caller has read them already; `keep_parses`: keep each
-    file's parse in `.cache/agora/` for the next build. Raises ContentError with every problem found."""
+                kept_parses: bool = False) -> BuildInputs:
+    """Everything a build needs; `settings`, when the caller has read them already; `kept_parses`: start from the
+    parses the last build kept (`keep_parses`). Raises ContentError with every problem found."""
     problems = Problems()
     settings = settings or load_settings(root, problems)
-    community, found = load_community(settings, root / PARSED if keep_parses else None)
+    community, found = load_community(settings, root / PARSED if kept_parses else None)
     problems.extend(found)
     languages = load_languages(settings.languages, settings.locales_dir, root, problems)
     if problems.errors:
         raise ContentError(problems.errors)
-    if keep_parses:
-        loader.keep(root / PARSED)
     return BuildInputs(settings, community, languages, reference_date(today, community.newest_date))
+
+
+def keep_parses(root: Path) -> None:
+    """Keep the last load's parses in `.cache/agora/` for the next build. Only for inputs a build has accepted:
+    a refused build writes nothing."""
+    loader.keep(root / PARSED)
