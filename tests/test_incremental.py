@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 import os
 import re
 import shutil
@@ -253,14 +254,15 @@ def test_a_corrupt_or_foreign_cache_falls_back_to_a_full_build(tmp_path):
     shutil.copytree(MINIMAL, root)
     assert run_agora("build", "--root", root).code == 0
     expected = tree(root / "site")
-    records = sorted((root / ".cache" / "agora" / "pages").rglob("*.json"))
+    records = sorted((root / ".cache" / "agora" / "pages").rglob("*.bin"))
     assert records, "the build left no page records"
     # Corrupt: truncated records, garbage, and a record whose HTML was edited behind its digest.
     records[0].write_bytes(records[0].read_bytes()[:50])
     records[1].write_bytes(b"\x00garbage")
-    raw = json.loads(records[2].read_bytes())
+    digest, _, _ = records[2].read_bytes().partition(b"\n")
+    raw = unsealed(records[2].read_bytes())
     raw["html"] = raw["html"].replace("<body", "<body data-poisoned")
-    records[2].write_text(json.dumps(raw))
+    records[2].write_bytes(digest + b"\n" + marshal.dumps(raw))
     # Foreign: another format's cache beside it is never read.
     (root / ".cache" / "agora" / "pages" / "v0").mkdir()
     # Without the record of the last build, the same inputs are built again (not skipped); without the output,

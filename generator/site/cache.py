@@ -2,23 +2,21 @@
 
 A page's fingerprint is a digest of everything its HTML depends on (see `AgoraPlugin.page_key`), so a record is
 either exactly what a clean build would produce for that page or it is never looked up. Records are written to
-a temporary file and renamed into place, and two builds that write the same key write the same bytes, so builds
-running at once cannot corrupt each other's records. A record that is missing, unreadable, or whose HTML does not
-match its own digest is a miss: the page is rendered again. The cache is an optimisation, never a source of truth.
+a temporary file and renamed into place, and two builds that write the same key write equal records, so builds
+running at once cannot corrupt each other's records. A record that is missing, unreadable, or whose bytes do not
+match their own digest is a miss: the page is rendered again. The cache is an optimisation, never a source of truth.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.files import write_atomic
+from generator.files import sealed, unsealed, write_atomic
 
 # Bump when the record layout changes: a cache of another format is never read.
-FORMAT = 1
+FORMAT = 2
 FOLDER = Path(".cache") / "agora" / "pages" / f"v{FORMAT}"
 
 
@@ -40,25 +38,23 @@ class PageCache:
         self.folder = root / FOLDER
 
     def _path(self, key: str) -> Path:
-        return self.folder / key[:2] / f"{key}.json"
+        return self.folder / key[:2] / f"{key}.bin"
 
     def get(self, key: str) -> PageRecord | None:
         try:
-            raw = json.loads(self._path(key).read_bytes())
-            record = PageRecord(**{name: raw[name] for name in PageRecord.__dataclass_fields__})
-        except (OSError, ValueError, KeyError, TypeError):
+            raw = unsealed(self._path(key).read_bytes())
+        except OSError:
             return None
-        if raw.get("key") != key or raw.get("sha256") != _sha256(record.html):
-            return None  # truncated, edited or foreign: render the page again
-        return record
+        if not isinstance(raw, dict) or raw.get("key") != key:
+            return None  # truncated, edited, foreign, or stored under another name: render the page again
+        try:
+            return PageRecord(**{name: raw[name] for name in PageRecord.__dataclass_fields__})
+        except KeyError:
+            return None
 
     def put(self, key: str, record: PageRecord) -> None:
         """Store `record`; failing to (a full disk, a read-only cache) only costs a render next time."""
-        data = {"key": key, "sha256": _sha256(record.html), **record.__dict__}
-        # Key order kept: the search entries are written out by Material in the order they have.
+        # Marshalled behind a digest of the whole record (generator/files.py): a page's HTML is tens of
+        # kilobytes, which JSON would escape character by character for every page of a clean build.
         with contextlib.suppress(OSError):
-            write_atomic(self._path(key), json.dumps(data, ensure_ascii=False))
-
-
-def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+            write_atomic(self._path(key), sealed({"key": key, **record.__dict__}))
