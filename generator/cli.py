@@ -55,6 +55,9 @@ def parser() -> argparse.ArgumentParser:
                        help="build even when nothing changed since the last build of the same output")
     serve = sub.add_parser("serve", parents=[common, dated], help="preview with live reload, rebuilding what changed")
     serve.add_argument("--addr", default="127.0.0.1:8000", help="address to serve on")
+    serve.add_argument("--poll", action="store_true",
+                       help="look for changes every 0.5 s instead of being told by the system (for folders the system "
+                            "cannot watch: network shares, some container volumes)")
     serve.add_argument("--lang", metavar="L", help="language to preview (default: the default language; "
                                                     "'all': every language, with the switcher working)")
     fetch = sub.add_parser("fetch", parents=[common], help="import new posts from members' feeds")
@@ -128,7 +131,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from generator.serve import serve
 
-    return serve(args.root, languages=args.lang, addr=args.addr, today=args.today, strict=args.strict)
+    return serve(args.root, languages=args.lang, addr=args.addr, today=args.today, strict=args.strict,
+                 poll=args.poll)
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:

@@ -44,7 +44,8 @@ def _watched_by_the_system(server) -> None:
     server.observer = Changes()
 
 
-def serve(root: Path, *, languages: str | None, addr: str, today: dt.date | None, strict: bool) -> int:
+def serve(root: Path, *, languages: str | None, addr: str, today: dt.date | None, strict: bool,
+          poll: bool = False) -> int:
     from mkdocs.livereload import LiveReloadServer
 
     root = root.resolve()
@@ -78,12 +79,15 @@ def serve(root: Path, *, languages: str | None, addr: str, today: dt.date | None
     watched = [str(folder) for folder in (root / CONFIG_FILE, *settings.input_dirs) if folder.exists()]
     server = LiveReloadServer(builder=rebuild, host=host, port=int(port), root=str(out))
     try:
-        _watched_by_the_system(server)
+        if poll:
+            print("agora serve: looking for changes every 0.5 s (--poll)", file=sys.stderr)
+        else:
+            _watched_by_the_system(server)
         for folder in watched:
             server.watch(folder)
     except OSError as exc:  # e.g. the system's limit of inotify watches reached
         print(f"agora serve: cannot watch {len(watched)} folders through the system ({exc}); looking for "
-              "changes every 0.5 s instead", file=sys.stderr)
+              "changes every 0.5 s instead (--poll)", file=sys.stderr)
         server = LiveReloadServer(builder=rebuild, host=host, port=int(port), root=str(out))
         for folder in watched:
             server.watch(folder)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from conftest import copy_demo
+from conftest import ROOT, copy_demo
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -78,3 +79,34 @@ def test_a_save_shows_in_the_open_swedish_page(tmp_path):
     assert "sv: " in output and "reused" in output, output  # the rebuilds were incremental
     assert output.count("building 1 languages") == 3, output  # the first build and one for each save
     assert not (root / "site").exists()  # the preview never touches the published output
+
+
+def test_polling_serve_sees_a_save(tmp_path):
+    """`--poll` (for folders the system cannot watch) still rebuilds on a save; no browser needed for the watcher."""
+    root = tmp_path / "c"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "minimal", root)
+    port = free_port()
+    log = (tmp_path / "serve.log").open("w")
+    server = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--root", root, "--lang", "sv", "--poll",
+                               "--addr", f"127.0.0.1:{port}"], stdout=log, stderr=subprocess.STDOUT,
+                              env={**os.environ, "SOURCE_DATE_EPOCH": "1795132800"})
+    url = f"http://127.0.0.1:{port}/sv/posts/first-week/"
+    try:
+        wait_for(url, server, 300)
+        translation = root / "content" / "posts" / "2026" / "first-week.sv.md"
+        translation.write_text(translation.read_text() + "\nEn mening som pollningen hittar.\n")
+        deadline = time.monotonic() + RELOAD_MS / 1000
+        while time.monotonic() < deadline:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if "En mening som pollningen hittar." in response.read().decode("utf-8"):
+                    break
+            time.sleep(0.3)
+        else:
+            pytest.fail("the polling preview never showed the save")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+    output = (tmp_path / "serve.log").read_text()
+    assert "looking for changes every 0.5 s (--poll)" in output, output
+    assert output.count("building 1 languages") == 2, output  # the first build and the save's
