@@ -32,10 +32,11 @@ from babel import localedata
 from generator import stamp
 from generator.config import CONFIG_FILE, Settings, load_settings
 from generator.inputs import BuildInputs, keep_parses, load_inputs
-from generator.output import merge_into, replaced_atomically
+from generator.output import merge_into, remove_other_formats, replaced_atomically
 from generator.problems import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, ContentError, print_problems
 from generator.progress import Progress, Reporter
-from generator.site import manifest
+from generator.site import cache as page_cache
+from generator.site import manifest, memo
 
 log = logging.getLogger("agora")
 
@@ -201,6 +202,8 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> int:
         return _stopped(exc.problems)  # the outputs, and the record of them, stay as they were
     if options.remember:
         stamp.forget(root)
+    for cache in (page_cache.FOLDER, memo.FOLDER, manifest.FOLDER):
+        remove_other_formats(root / cache)
     # Everything every page depends on outside the content: settings, theme and overrides, catalogs, code.
     context_key = stamp.fingerprint([root / CONFIG_FILE, settings.locales_dir,
                                      *(root / folder for folder in settings.mkdocs_dirs)], {"pages": True})

@@ -85,6 +85,27 @@ def _remove_in_background(folder: Path) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def remove_other_formats(folder: Path) -> None:
+    """Remove the cache folders beside `folder` that belong to other formats (`v1` beside `v2`): nothing reads
+    them, and a large hub's page cache is gigabytes (CI caches would carry it forever). Each is renamed away
+    first, so it is gone for every build at once, then deleted in the background; what a killed deleter leaves
+    is removed the next time."""
+    if not folder.parent.is_dir():
+        return
+    for entry in folder.parent.iterdir():
+        left = re.match(r"^\.v\d+\.old-(\d+)-", entry.name)
+        if left and not _alive(int(left.group(1))):
+            shutil.rmtree(entry, ignore_errors=True)
+        elif entry != folder and re.fullmatch(r"v\d+", entry.name) and entry.is_dir():
+            old = _beside(entry, "old")
+            try:
+                os.rename(entry, old)  # replaces the empty folder `old`
+            except OSError:  # another build took it first
+                old.rmdir()
+                continue
+            _remove_in_background(old)
+
+
 def merge_into(source: Path, target: Path) -> None:
     """Move every entry of `source` into `target` (which must not have them), then drop `source`."""
     for entry in sorted(source.iterdir()):

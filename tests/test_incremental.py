@@ -17,6 +17,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from collections import OrderedDict
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from generator.build import BuildOptions, build
 from generator.files import sealed, unsealed
+from generator.site import cache, manifest, memo
 
 from conftest import EXAMPLE_COUNTS_DIR, ROOT, copy_parts, run_agora
 
@@ -430,3 +432,26 @@ def test_kept_parses_follow_every_edit_of_a_file(tmp_path):
     mended = run_agora("build", "--root", root)
     assert mended.code == 0, mended.output
     assert "Mended guidelines" in (root / "site" / "guidelines" / "index.html").read_text("utf-8")
+
+
+FORMATS = {"pages": cache.FORMAT, "plans": memo.FORMAT, "manifests": manifest.FORMAT}
+
+
+def test_caches_of_other_formats_are_removed(tmp_path):
+    """Nothing reads a cache of another format, and a large hub's page cache is gigabytes: a build removes them."""
+    root = tmp_path / "c"
+    shutil.copytree(MINIMAL, root)
+    agora = root / ".cache" / "agora"
+    stale = [agora / "pages" / "v1" / "ab" / "old.json", agora / "plans" / "v2" / "en.json",
+             agora / "manifests" / "v1" / "old-en.json"]
+    for path in stale:
+        path.parent.mkdir(parents=True)
+        path.write_text("{}")
+    result = run_agora("build", "--root", root)
+    assert result.code == 0, result.output
+    for kind in ("pages", "plans", "manifests"):
+        # Only this format's folder is left; the others were renamed away at once and deleted in the background.
+        deadline = time.monotonic() + 60
+        while len(list((agora / kind).iterdir())) > 1 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert [entry.name for entry in (agora / kind).iterdir()] == [f"v{FORMATS[kind]}"], kind
