@@ -1,4 +1,5 @@
-"""Atomic writes: a reader (an editor's tool, a build, git) sees the old file or the new, never half."""
+"""Atomic writes (a reader, be it an editor's tool, a build or git, sees the old file or the new, never half),
+and the sealed format of Agora's larger cache files."""
 
 from __future__ import annotations
 

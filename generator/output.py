@@ -30,9 +30,10 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _remove_stale(target: Path) -> None:
-    """Staging and old folders left beside `target` by builds that were killed (their process is gone)."""
-    pattern = re.compile(rf"^\.{re.escape(target.name)}\.(?:staging|old)-(\d+)-")
+def _remove_stale(target: Path, name: str | None = None) -> None:
+    """Staging and old folders left beside `target` by builds that were killed (their process is gone); `name`:
+    a pattern for the names they were made for, when not just `target`'s."""
+    pattern = re.compile(rf"^\.(?:{name or re.escape(target.name)})\.(?:staging|old)-(\d+)-")
     if not target.parent.is_dir():
         return
     for entry in target.parent.iterdir():
@@ -90,13 +91,11 @@ def remove_other_formats(folder: Path) -> None:
     them, and a large hub's page cache is gigabytes (CI caches would carry it forever). Each is renamed away
     first, so it is gone for every build at once, then deleted in the background; what a killed deleter leaves
     is removed the next time."""
+    _remove_stale(folder, name=r"v\d+")
     if not folder.parent.is_dir():
         return
     for entry in folder.parent.iterdir():
-        left = re.match(r"^\.v\d+\.old-(\d+)-", entry.name)
-        if left and not _alive(int(left.group(1))):
-            shutil.rmtree(entry, ignore_errors=True)
-        elif entry != folder and re.fullmatch(r"v\d+", entry.name) and entry.is_dir():
+        if entry != folder and re.fullmatch(r"v\d+", entry.name) and entry.is_dir():
             old = _beside(entry, "old")
             try:
                 os.rename(entry, old)  # replaces the empty folder `old`

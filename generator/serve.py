@@ -77,20 +77,25 @@ def serve(root: Path, *, languages: str | None, addr: str, today: dt.date | None
     logging.basicConfig(format="%(message)s")
     logging.getLogger("mkdocs.livereload").setLevel(logging.INFO)
     watched = [str(folder) for folder in (root / CONFIG_FILE, *settings.input_dirs) if folder.exists()]
-    server = LiveReloadServer(builder=rebuild, host=host, port=int(port), root=str(out))
-    try:
-        if poll:
-            print("agora serve: looking for changes every 0.5 s (--poll)", file=sys.stderr)
-        else:
+
+    def watching(polling: bool) -> LiveReloadServer:
+        server = LiveReloadServer(builder=rebuild, host=host, port=int(port), root=str(out))
+        if not polling:
             _watched_by_the_system(server)
         for folder in watched:
             server.watch(folder)
-    except OSError as exc:  # e.g. the system's limit of inotify watches reached
-        print(f"agora serve: cannot watch {len(watched)} folders through the system ({exc}); looking for "
-              "changes every 0.5 s instead (--poll)", file=sys.stderr)
-        server = LiveReloadServer(builder=rebuild, host=host, port=int(port), root=str(out))
-        for folder in watched:
-            server.watch(folder)
+        return server
+
+    if poll:
+        print("agora serve: looking for changes every 0.5 s (--poll)", file=sys.stderr)
+        server = watching(polling=True)
+    else:
+        try:
+            server = watching(polling=False)
+        except OSError as exc:  # e.g. the system's limit of inotify watches reached
+            print(f"agora serve: cannot watch {len(watched)} folders through the system ({exc}); looking for "
+                  "changes every 0.5 s instead (--poll)", file=sys.stderr)
+            server = watching(polling=True)
     start = prefix(codes[0], settings.default_language) if len(codes) == 1 else ""
     print(f"previewing {', '.join(codes)} at http://{host}:{port}/{start} (Ctrl+C stops)", file=sys.stderr)
     try:

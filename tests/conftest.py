@@ -161,8 +161,7 @@ def demo_site(built_demo: BuiltDemo) -> Path:
 
 def copy_built_demo(built: BuiltDemo, target: Path) -> Path:
     """A writable copy of the built demo as its own build left it: inputs, site/, build/newsletters/ and
-    .cache/agora/ (whose page records are keyed by the community's path: a build of the copy renders every page
-    again, and reuses only the drawn sharing cards)."""
+    .cache/agora/ (keys name files by their place in the community, so a build of the copy reuses its caches)."""
     shutil.copytree(built.root, target, symlinks=True)
     return target
 

@@ -444,6 +444,10 @@ def test_caches_of_other_formats_are_removed(tmp_path):
     agora = root / ".cache" / "agora"
     stale = [agora / "pages" / "v1" / "ab" / "old.json", agora / "plans" / "v2" / "en.json",
              agora / "manifests" / "v1" / "old-en.json"]
+    # And what a killed deleter of an earlier build left (its process is gone).
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    stale.append(agora / "pages" / f".v0.old-{gone.pid}-abc" / "ab" / "old.json")
     for path in stale:
         path.parent.mkdir(parents=True)
         path.write_text("{}")

@@ -47,10 +47,7 @@ class PageCache:
             return None
         if not isinstance(raw, dict) or raw.get("key") != key:
             return None  # truncated, edited, foreign, or stored under another name: render the page again
-        try:
-            return PageRecord(**{name: raw[name] for name in PageRecord.__dataclass_fields__})
-        except KeyError:
-            return None
+        return page_record(raw, html=True)
 
     def put(self, key: str, record: PageRecord) -> None:
         """Store `record`; failing to (a full disk, a read-only cache) only costs a render next time."""
@@ -58,3 +55,22 @@ class PageCache:
         # kilobytes, which JSON would escape character by character for every page of a clean build.
         with contextlib.suppress(OSError):
             write_atomic(self._path(key), sealed({"key": key, **record.__dict__}))
+
+
+def page_record(entry: object, *, html: bool) -> PageRecord | None:
+    """`entry` (a stored record, or a manifest's page entry when not `html`) as a page record; None when a field
+    is missing or not of its kind (a file written by another version or edited by hand)."""
+    if not isinstance(entry, dict):
+        return None
+    try:
+        record = PageRecord(html=entry["html"] if html else None, search=entry["search"], anchors=entry["anchors"],
+                            links_to_anchors=entry["links_to_anchors"], warnings=entry["warnings"])
+    except KeyError:
+        return None
+    shapes = [(record.search, list), (record.anchors, list), (record.links_to_anchors, dict),
+              (record.warnings, list), (record.html, str if html else type(None))]
+    if not all(isinstance(value, kind) for value, kind in shapes):
+        return None
+    if not all(isinstance(anchors, dict) for anchors in record.links_to_anchors.values()):
+        return None
+    return record

@@ -21,7 +21,6 @@ import os
 from pathlib import Path
 
 from generator.files import sealed, unsealed
-from generator.site.cache import PageRecord
 
 FORMAT = 2
 FOLDER = Path(".cache") / "agora" / "manifests" / f"v{FORMAT}"
@@ -43,22 +42,6 @@ def load(path: Path) -> dict | None:
     if not all(isinstance(data.get(name), dict) for name in ("pages", "files", "outputs")):
         return None
     return data
-
-
-def page_record(entry: dict) -> PageRecord | None:
-    """A page's entry as a page record without HTML; None when it is not one (a manifest edited by hand)."""
-    try:
-        record = PageRecord(html=None, search=entry["search"], anchors=entry["anchors"],
-                            links_to_anchors=entry["links_to_anchors"], warnings=entry["warnings"])
-    except KeyError:
-        return None
-    shapes = [(record.search, list), (record.anchors, list), (record.links_to_anchors, dict),
-              (record.warnings, list)]
-    if not all(isinstance(value, kind) for value, kind in shapes):
-        return None
-    if not all(isinstance(anchors, dict) for anchors in record.links_to_anchors.values()):
-        return None
-    return record
 
 
 def stat_of(path: str) -> list[int] | None:

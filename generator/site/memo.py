@@ -84,7 +84,7 @@ def _encode(value: object) -> object:
         return value
     if kind is Item:
         return ["item", value.fingerprint]
-    if value is None or isinstance(value, (bool, int, float)):
+    if isinstance(value, (int, float)):  # subclasses: IntEnum, say
         return value
     if isinstance(value, Markup):
         return ["markup", str(value)]

@@ -37,7 +37,7 @@ from generator.config import AgoraConfig
 from generator.inputs import BuildInputs, load_inputs
 from generator.problems import ContentError
 from generator.site import cards, manifest, memo, repository, social
-from generator.site.cache import PageCache, PageRecord
+from generator.site.cache import PageCache, PageRecord, page_record
 from generator.site.nav import navigation
 from generator.site.pages import PlannedPage, relative
 from generator.site.planner import plan_language
@@ -308,7 +308,7 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
                                                        listing if ".md" in planned.markdown else ""])
             file = files.src_uris[src_uri]
             entry = previous["pages"].get(src_uri)
-            record = manifest.page_record(entry) if isinstance(entry, dict) and entry.get("key") == key else None
+            record = page_record(entry, html=False) if isinstance(entry, dict) and entry.get("key") == key else None
             if record is not None and in_place(file):
                 file.unchanged = True
                 self.unchanged[src_uri] = CachedPage(self.nav_titles.get(src_uri), file, config, record,
