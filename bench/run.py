@@ -152,8 +152,9 @@ def timed(command: Sequence[str], env: dict[str, str]) -> Run:
 def agora_build(root: Path, jobs: int, env: dict[str, str], *, fresh: bool = True, cache: bool = False) -> Run:
     """`agora build`; `fresh`: into an empty output folder; `cache`: keep `.cache/agora/` of the last build."""
     site = root / "site"
-    if fresh and site.exists():
-        shutil.rmtree(site)
+    if fresh:  # the output and the replaced output kept beside it for the next build to update (a spare)
+        for folder in (site, root / ".site.spare"):
+            shutil.rmtree(folder, ignore_errors=True)
     if not cache:  # clean: no page records, sharing cards or compiled templates from an earlier build
         shutil.rmtree(root / ".cache" / "agora", ignore_errors=True)
     return timed([sys.executable, "-m", "generator", "build", "--root", str(root), "--out", str(site),

@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import logging
 import multiprocessing
 import os
+import shutil
 import sys
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +35,7 @@ from babel import localedata
 from generator import stamp
 from generator.config import CONFIG_FILE, Settings, load_settings
 from generator.inputs import BuildInputs, keep_parses, load_inputs
-from generator.output import merge_into, remove_other_formats, replaced_atomically
+from generator.output import discard_beside, merge_into, remove_other_formats, replaced_atomically
 from generator.problems import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, ContentError, print_problems
 from generator.progress import Progress, Reporter
 from generator.site import cache as page_cache
@@ -90,9 +93,12 @@ def _epoch(day: dt.date) -> int:
 
 
 def build_language(root: Path, code: str, site_dir: Path, strict: bool, reuse: bool,
-                   previous: tuple[Path, Path] | None = None) -> LanguageResult:
+                   previous: tuple[Path, Path] | None = None, spare: tuple[Path, Callable] | None = None
+                   ) -> LanguageResult:
     """Run MkDocs for one language into `site_dir` (in a forked worker). `previous`: the folder holding this
-    language's output of the last build and the manifest describing it, whose unchanged files are taken over."""
+    language's output of the last build and the manifest describing it, whose unchanged files are taken over.
+    `spare`: the manifest of what `site_dir` holds when it is a spare output to update in place, and how to
+    discard it when it is not worth updating (generator/output.py)."""
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
 
@@ -109,6 +115,8 @@ def build_language(root: Path, code: str, site_dir: Path, strict: bool, reuse: b
         plugin.progress = Reporter(queue, code)
     if previous is not None:
         plugin.previous_dir, plugin.manifest_path = previous
+    if spare is not None:
+        plugin.spare_manifest_path, plugin.discard = spare
     # Dirty: pages and files the plugin marks unchanged are neither built nor copied.
     dirty = previous is not None and reuse
     logging.getLogger("mkdocs.commands.build").addFilter(_NotDirty())
@@ -232,17 +240,19 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> int:
         # Both outputs are staged beside their targets and swapped in only when everything has succeeded, so a
         # failed or killed build leaves the previous site and the previous newsletters as they were.
         with (replaced_atomically(letters) if letters else contextlib.nullcontext()) as letters_staging, \
-                replaced_atomically(out) as staging:
-            folders = {code: staging / f".lang-{code}" for code in codes}
+                replaced_atomically(out, spare=True) as staging:
+            folders = _language_folders(staging, codes, default, settings.languages)
             previous = {code: (out if code == default else out / code, manifest.location(root, out, code))
                         for code in codes}
+            discard = functools.partial(discard_beside, out)
+            spares = {code: (manifest.location(root, out, code, spare=True), discard) for code in codes}
             with Progress(codes, queue, interactive=sys.stderr.isatty()), \
                     ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
                 # The newsletters first: an e-mail over the size limit stops the build before most languages.
                 letters_job = pool.submit(build_newsletters, codes, letters_staging, options.strict) \
                     if letters_staging else None
                 futures = [pool.submit(build_language, root, code, folders[code], options.strict,
-                                       not options.force, previous[code]) for code in codes]
+                                       not options.force, previous[code], spares[code]) for code in codes]
                 # While the workers build (they are forked by now): under `agora serve`, one language's worker
                 # leaves a CPU to spare, and storing the parses would otherwise delay every preview.
                 keeping.start()
@@ -275,9 +285,10 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> int:
         _SHARED = None
         if epoch_given is None:
             del os.environ["SOURCE_DATE_EPOCH"]
-    for result in results.values():
-        if result.manifest is not None:
-            manifest.promote(result.manifest)
+    for code in codes:
+        manifest.rotate(root, out, code)  # the replaced output is the spare now
+        if results[code].manifest is not None:
+            manifest.promote(results[code].manifest)
     for code in codes:
         result = results[code]
         print(f"  {code}: {result.rendered + result.reused} pages ({result.rendered} rendered, "
@@ -291,6 +302,28 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> int:
     if letters:
         print(f"newsletters in {letters}", file=sys.stderr)
     return EXIT_OK
+
+
+def _language_folders(staging: Path, codes: list[str], default: str, configured: list[str]) -> dict[str, Path]:
+    """A folder per language inside `staging` for its worker to build in. When `staging` is a spare output
+    (generator/output.py), each language's part of it goes to that language's folder to be updated in place:
+    the default language's part is the root of the output, another's is under `<lang>/`. What belongs to no
+    language being built is removed."""
+    folders = {code: staging / f".lang-{code}" for code in codes}
+    for code in codes:
+        if code != default and (staging / code).is_dir():
+            os.rename(staging / code, folders[code])
+    for entry in sorted(staging.iterdir()):
+        if entry in folders.values():
+            continue
+        if default in folders and entry.name not in configured and not entry.name.startswith(".lang-"):
+            folders[default].mkdir(exist_ok=True)
+            os.rename(entry, folders[default] / entry.name)
+        elif entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+    return folders
 
 
 def _prepare_for_workers(inputs: BuildInputs) -> None:

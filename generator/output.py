@@ -4,6 +4,12 @@ A failed or killed build leaves the previous output as it was; at worst a stale 
 the next build removes. Each build stages in a folder of its own (named for its process), so two builds that
 share an output folder (two sites with one newsletter folder) do not write into each other's staging; the last
 to finish is what stays, and both wrote the same bytes when their inputs are the same.
+
+With `spare`, the replaced output is not deleted but kept beside the target as `.<name>.spare`, and the next
+build stages in it instead of in an empty folder: it updates the files that changed and keeps the others where
+they are (see `AgoraPlugin._prune_spare`). A large site's tree is tens of thousands of folders; creating and
+deleting them all on every build cost more than the build of an edited page. The two trees are used in turn,
+like a display's two buffers, and the one being written is never the one in place.
 """
 
 from __future__ import annotations
@@ -46,13 +52,25 @@ def _beside(target: Path, kind: str) -> Path:
     return Path(tempfile.mkdtemp(prefix=f".{target.name}.{kind}-{os.getpid()}-", dir=target.parent))
 
 
+def spare_of(target: Path) -> Path:
+    """Where the output a build replaced waits for the next build to stage in (see `replaced_atomically`)."""
+    return target.parent / f".{target.name}.spare"
+
+
 @contextlib.contextmanager
-def replaced_atomically(target: Path) -> Iterator[Path]:
-    """Yield an empty folder; when the block succeeds it becomes `target`, replacing the old one."""
+def replaced_atomically(target: Path, *, spare: bool = False) -> Iterator[Path]:
+    """Yield a folder to write the new output in; when the block succeeds it becomes `target`, replacing the old
+    one. The folder is empty, or with `spare` it may be the output of an earlier build, which the block must
+    update (every file in it is then one that no other folder's file shares an inode with, or one the block may
+    only delete: files are hard-linked between the two trees)."""
     target = target.resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale(target)
     staging = _beside(target, "staging")
+    if spare:
+        # Renaming claims the spare: of two builds at once, one gets it and the other the empty folder.
+        with contextlib.suppress(OSError):
+            os.rename(spare_of(target), staging)  # replaces the empty folder `staging`
     try:
         yield staging
     except BaseException:
@@ -68,10 +86,23 @@ def replaced_atomically(target: Path) -> Iterator[Path]:
         old = _beside(target, "old")
         with contextlib.suppress(FileNotFoundError):  # another build may have just moved it
             os.rename(target, old)  # replaces the empty folder `old`
-        _remove_in_background(old)
+        if spare:
+            try:
+                os.rename(old, spare_of(target))  # fails when another build's spare is already there
+                continue
+            except OSError:
+                pass
+        remove_in_background(old)
 
 
-def _remove_in_background(folder: Path) -> None:
+def discard_beside(target: Path, folder: Path) -> None:
+    """Move `folder` (inside the staging folder of `target`) away at once, and delete it in the background."""
+    old = _beside(target.resolve(), "old")
+    os.rename(folder, old)  # replaces the empty folder `old`
+    remove_in_background(old)
+
+
+def remove_in_background(folder: Path) -> None:
     """Delete `folder` in a process of its own that outlives this one.
 
     The new output is in place by now; a large site's old copy is tens of thousands of files, which would keep
@@ -102,7 +133,7 @@ def remove_other_formats(folder: Path) -> None:
             except OSError:  # another build took it first
                 old.rmdir()
                 continue
-            _remove_in_background(old)
+            remove_in_background(old)
 
 
 def merge_into(source: Path, target: Path) -> None:

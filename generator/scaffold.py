@@ -17,7 +17,7 @@ SOURCE = Path(__file__).resolve().parent.parent
 MINIMAL = Path(__file__).resolve().parent / "scaffold" / "minimal"
 # What a community repository holds; the generator itself is installed, never copied.
 DEMO_PARTS = ("mkdocs.yml", "content", "newsletters", "locales", ".github")
-GITIGNORE = "site/\nbuild/\n.cache/\n.venv/\n__pycache__/\n"
+GITIGNORE = "site/\n.site.spare/\nbuild/\n.cache/\n.venv/\n__pycache__/\n"
 README = """# {name}
 
 A community hub built with Agora: Markdown in `content/`, one newsletter note per issue in

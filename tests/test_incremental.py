@@ -278,21 +278,28 @@ def test_a_corrupt_or_foreign_cache_falls_back_to_a_full_build(tmp_path):
     assert rendered >= 3, result.stderr  # the three broken records were rendered again
     assert tree(root / "site") == expected
 
-    # The manifests of the output in place (what can be taken over from it): one truncated, one of another
-    # format, and a page of the third language's output edited behind its manifest's back.
+    # The manifests of the output in place (what can be taken over from it) and of the replaced output kept
+    # beside it (which the next build updates in place): of each, one truncated, one of another format, and a
+    # page of the third language's output edited behind its manifest's back.
+    assert run_agora("build", "--root", root, "--force").code == 0  # now there is a spare
     manifests = sorted((root / ".cache" / "agora" / "manifests").rglob("*.bin"))
-    assert len(manifests) == 3, manifests
-    manifests[0].write_bytes(manifests[0].read_bytes()[:50])
-    raw = unsealed(manifests[1].read_bytes())
-    manifests[1].write_bytes(sealed({**raw, "format": 0}))
-    # A page entry of the third reshaped by hand (its digest made to match): that page is built as if it had
-    # changed.
-    raw = unsealed(manifests[2].read_bytes())
-    first_page = next(iter(raw["pages"]))
-    raw["pages"][first_page]["search"] = "not a list"
-    manifests[2].write_bytes(sealed(raw))
-    edited = root / "site" / "pl" / "members" / "index.html"
-    edited.write_text(edited.read_text("utf-8").replace("<body", "<body data-edited"), "utf-8")
+    assert len(manifests) == 6, manifests
+    for spare, folder in ((True, root / ".site.spare"), (False, root / "site")):
+        described = [path for path in manifests if path.name.endswith(".spare.bin") == spare]
+        described.sort(key=lambda path: not path.name.endswith(("-pl.bin", "-pl.spare.bin")))  # Polish first
+        described[1].write_bytes(described[1].read_bytes()[:50])
+        raw = unsealed(described[2].read_bytes())
+        described[2].write_bytes(sealed({**raw, "format": 0}))
+        # A page entry of the third reshaped by hand (its digest made to match): that page is built as if it
+        # had changed.
+        raw = unsealed(described[0].read_bytes())
+        first_page = next(iter(raw["pages"]))
+        raw["pages"][first_page]["search"] = "not a list"
+        described[0].write_bytes(sealed(raw))
+        edited = folder / "pl" / "members" / "index.html"
+        text = edited.read_text("utf-8").replace("<body", "<body data-edited")
+        edited.unlink()  # not written through: the two trees share the file
+        edited.write_text(text, "utf-8")
     # And the kept parses and planned Markdown: garbage and a truncated file.
     (root / ".cache" / "agora" / "parsed.pickle").write_bytes(b"\x80\x05garbage")
     plans = sorted((root / ".cache" / "agora" / "plans").rglob("*.bin"))
@@ -302,6 +309,45 @@ def test_a_corrupt_or_foreign_cache_falls_back_to_a_full_build(tmp_path):
     result = run_agora("build", "--root", root)
     assert result.code == 0, result.output
     assert tree(root / "site") == expected
+
+
+def test_a_build_updates_the_replaced_output_and_never_writes_through_the_one_in_place(tmp_path):
+    """A build stages in the output the build before it replaced (kept as `.site.spare`), which shares most
+    files with the output in place (hard links). Whatever it changes, the output in place keeps its bytes: once
+    replaced, it is the spare, and holds exactly what was published."""
+    root = tmp_path / "c"
+    shutil.copytree(MINIMAL, root)
+    post, translation = (root / "content" / "posts" / "2026" / name for name in ("first-week.md", "first-week.sv.md"))
+    assert run_agora("build", "--root", root).code == 0
+    edits = [(post, "within a day.", "within the hour."), (translation, "\n---\n", "\n---\nHej! "),
+             (post, "within the hour", "within ten minutes"),
+             (root / "mkdocs.yml", "site_name: Minimal", "site_name: Mini")]
+    for step, (edited, old, new) in enumerate(edits):
+        published = tree(root / "site")
+        assert old in edited.read_text("utf-8")
+        edited.write_text(edited.read_text("utf-8").replace(old, new, 1), "utf-8")
+        result = run_agora("build", "--root", root)
+        assert result.code == 0, result.output
+        assert tree(root / ".site.spare") == published, f"step {step}: the published output was written through"
+        assert tree(root / "site") != published
+    # The spare is worth staging in: an unchanged page is neither written nor linked afresh but stays where it
+    # is, in the folder two builds made before.
+    unchanged = root / "site" / "guidelines"
+    folder = unchanged.stat().st_ino
+    for _ in range(2):
+        post.write_text(post.read_text("utf-8") + "\nOne more line.\n", "utf-8")
+        assert run_agora("build", "--root", root).code == 0
+    assert unchanged.stat().st_ino == folder
+    # Deleting the spare is safe: the next build stages in an empty folder.
+    published = tree(root / "site")
+    shutil.rmtree(root / ".site.spare")
+    post.write_text(post.read_text("utf-8").replace("One more line.", "One line more.", 1), "utf-8")
+    assert run_agora("build", "--root", root).code == 0
+    clean = tmp_path / "clean"
+    shutil.copytree(root, clean, ignore=shutil.ignore_patterns("site", ".site.spare", ".cache", "build"))
+    assert run_agora("build", "--root", clean, "--force").code == 0
+    assert_same_tree(root / "site", clean / "site")
+    assert tree(root / ".site.spare") == published
 
 
 def test_per_language_builds_assemble_into_the_single_build(tmp_path):

@@ -10,7 +10,13 @@ did not.
 
 A manifest is written beside its build's staging (as `*.pending-<pid>`) and becomes current only once the build's
 output has been swapped in, so it always describes the output that is in place; a missing, unreadable or foreign
-manifest means a build that reuses nothing from the output (the page cache still serves).
+manifest means a build that reuses nothing from the output (the page cache still serves). When the output is
+replaced, its manifest becomes the spare's (`rotate`): the replaced tree is kept beside the output for the next
+build to update in place (`generator/output.py`), and this says which of its files are still right.
+
+A file counts as the one recorded only if its size, modification time and inode are: hard links make the two
+trees share most inodes, and an inode number tells a file written since apart from the one recorded even
+within one tick of the file system's clock.
 """
 
 from __future__ import annotations
@@ -22,14 +28,15 @@ from pathlib import Path
 
 from generator.files import sealed, unsealed
 
-FORMAT = 2
+FORMAT = 3
 FOLDER = Path(".cache") / "agora" / "manifests" / f"v{FORMAT}"
 
 
-def location(root: Path, out: Path, code: str) -> Path:
-    """The manifest of language `code` built into output folder `out` (one per output folder and language)."""
+def location(root: Path, out: Path, code: str, *, spare: bool = False) -> Path:
+    """The manifest of language `code` built into output folder `out` (one per output folder and language), or
+    with `spare` of that language in the output that `out` replaced."""
     name = hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:16]
-    return root / FOLDER / f"{name}-{code}.bin"
+    return root / FOLDER / f"{name}-{code}{'.spare' if spare else ''}.bin"
 
 
 def load(path: Path) -> dict | None:
@@ -49,7 +56,7 @@ def stat_of(path: str) -> list[int] | None:
         stat = os.stat(path)
     except OSError:
         return None
-    return [stat.st_size, stat.st_mtime_ns]
+    return [stat.st_size, stat.st_mtime_ns, stat.st_ino]
 
 
 def write_pending(path: Path, data: dict) -> Path | None:
@@ -61,6 +68,12 @@ def write_pending(path: Path, data: dict) -> Path | None:
     except OSError:
         return None
     return pending
+
+
+def rotate(root: Path, out: Path, code: str) -> None:
+    """The output of `code` in `out` was just replaced (and kept as the spare): its manifest is the spare's now."""
+    with contextlib.suppress(OSError):
+        os.replace(location(root, out, code), location(root, out, code, spare=True))
 
 
 def promote(pending: Path) -> None:

@@ -165,7 +165,15 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         self.previous_dir: Path | None = None
         self.manifest_path: Path | None = None
         self.manifest_pending: Path | None = None
+        # Set by `agora build` when it stages in the spare output (generator/output.py): the manifest of what the
+        # spare holds, and how to discard the spare's files when too few are still right to update it in place.
+        self.spare_manifest_path: Path | None = None
+        self.discard: Callable[[Path], None] | None = None
         self.unchanged: dict[str, CachedPage] = {}
+        # Output paths whose file in the staging folder (a spare output) is already this build's, and what the
+        # spare's manifest recorded of the files in the staging folder.
+        self.kept: set[str] = set()
+        self.kept_outputs: dict[str, list[int]] = {}
 
     # Runs before the search plugin's on_config, which picks its stemmer from theme.language.
     @event_priority(100)
@@ -276,47 +284,120 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         # A search plugin whose entries cannot be restored (not Material's) would lose the reused pages'.
         if self.build_key is not None and (self.search_plugin is None or self.search_entries is not None):
             self._reuse(files, config)
+        else:
+            self.kept = set()
+            self._prune_spare(Path(config.site_dir), len(files))
         self._unchanged_left = len(self.unchanged)
         self._report()
         return files
 
     def _reuse(self, files: Files, config: MkDocsConfig) -> None:
-        """Mark what the previous output already holds as unchanged, and restore from the page cache what it can
-        of the rest."""
-        previous = manifest.load(self.manifest_path) if self.manifest_path and self.reuse else None
-        if previous is None or previous.get("build_key") != self.build_key:
-            previous = {"pages": {}, "files": {}, "outputs": {}}
-        outputs = previous["outputs"]
+        """Mark what the staging folder (a spare output) or the previous output already holds as unchanged, and
+        restore from the page cache what it can of the rest."""
+        spare = self._manifest(self.spare_manifest_path)
+        site_dir = config.site_dir
 
-        folder = str(self.previous_dir)
+        def match(described: dict, folder: str, file: File, identity: str) -> PageRecord | str | None:
+            """What the manifest records of `file` (a page's record, another file's source) if it is for
+            `identity` and the output file is still the one recorded."""
+            entry = described["pages"].get(file.src_uri) if file.is_documentation_page() \
+                else described["files"].get(file.dest_uri)
+            if (entry.get("key") if isinstance(entry, dict) else entry) != identity:
+                return None
+            recorded = described["outputs"].get(file.dest_uri)
+            if recorded is None or manifest.stat_of(os.path.join(folder, file.dest_uri)) != recorded:
+                return None
+            return page_record(entry, html=False) if file.is_documentation_page() else entry
 
-        def in_place(file: File) -> bool:
-            recorded = outputs.get(file.dest_uri)
-            return recorded is not None and manifest.stat_of(os.path.join(folder, file.dest_uri)) == recorded
-
-        for file in files:
-            if isinstance(file, AgoraFile) and not file.is_documentation_page():
-                file.source = _source_of(file)
-                file.unchanged = previous["files"].get(file.dest_uri) == file.source and in_place(file)
         # A link to another page's Markdown file resolves only if that file exists: pages with such links
         # depend on the list of files too (rare: planned Markdown links by URL).
         listing = hashlib.sha256("\0".join(sorted(f.src_uri for f in files)).encode()).hexdigest()
+        identities: list[tuple[File, str]] = []
+        for file in files:
+            if isinstance(file, AgoraFile) and not file.is_documentation_page():
+                file.source = _source_of(file)
+                identities.append((file, file.source))
         for src_uri, planned in self.planned.items():
             # The sharing metadata comes from more than the page's Markdown (an item's image file, say).
             self.sharing_meta[src_uri] = self.social_meta(planned)
-            key = self.keys[src_uri] = digests.digest([self.build_key, planned.digest, self.sharing_meta[src_uri],
-                                                       listing if ".md" in planned.markdown else ""])
-            file = files.src_uris[src_uri]
-            entry = previous["pages"].get(src_uri)
-            record = page_record(entry, html=False) if isinstance(entry, dict) and entry.get("key") == key else None
-            if record is not None and in_place(file):
+            self.keys[src_uri] = digests.digest([self.build_key, planned.digest, self.sharing_meta[src_uri],
+                                                 listing if ".md" in planned.markdown else ""])
+            identities.append((files.src_uris[src_uri], self.keys[src_uri]))
+        in_spare = {file.dest_uri: entry for file, identity in identities
+                    if (entry := match(spare, site_dir, file, identity)) is not None}
+        self.kept = set(in_spare)
+        self.kept_outputs = spare["outputs"]
+        # Staging in the spare, the previous output is not needed: what changed since the spare was built
+        # changed in the previous build, which put those pages in the page cache (and other files are written
+        # from their sources). Its manifest is as large as the spare's, and reading it is a tenth of an edit build.
+        if self._prune_spare(Path(site_dir), len(identities)):
+            previous = self._manifest(None)
+        else:
+            in_spare = {}
+            previous = self._manifest(self.manifest_path)
+        folder = str(self.previous_dir)
+        for file, identity in identities:
+            record = in_spare.get(file.dest_uri) or match(previous, folder, file, identity)
+            if not file.is_documentation_page():
+                file.unchanged = record is not None
+                continue
+            src_uri = file.src_uri
+            if record is not None:
                 file.unchanged = True
                 self.unchanged[src_uri] = CachedPage(self.nav_titles.get(src_uri), file, config, record,
-                                                     escape(planned.title), files)
+                                                     escape(self.planned[src_uri].title), files)
                 continue
-            record = self.cache.get(key) if self.reuse else None
+            record = self.cache.get(self.keys[src_uri]) if self.reuse else None
             if record is not None:
-                CachedPage(self.nav_titles.get(src_uri), file, config, record, escape(planned.title), files)
+                CachedPage(self.nav_titles.get(src_uri), file, config, record, escape(self.planned[src_uri].title),
+                           files)
+
+    def _manifest(self, path: Path | None) -> dict:
+        described = manifest.load(path) if path is not None and self.reuse else None
+        if described is None or described.get("build_key") != self.build_key:
+            return {"pages": {}, "files": {}, "outputs": {}}
+        return described
+
+    def _prune_spare(self, site_dir: Path, expected: int) -> bool:
+        """Leave in the staging folder only the files that are already right (`self.kept`); False when none
+        were left. MkDocs and `_take_over_unchanged` then write every other file afresh, into a path nothing
+        else holds, so no file of the output in place (which shares inodes with this folder) is written through.
+
+        Deleting file by file pays when most files stay; when most would go (the first build after a change of
+        theme or settings), the folder is swapped for an empty one that is deleted in the background."""
+        if not site_dir.is_dir():
+            self.kept = set()
+            return False
+        if len(self.kept) * 2 < expected:
+            self.kept = set()
+            if any(site_dir.iterdir()):
+                if self.discard is None:
+                    shutil.rmtree(site_dir)
+                else:
+                    self.discard(site_dir)
+                site_dir.mkdir()
+            return False
+        prefix = len(str(site_dir)) + 1
+        kept = self.kept
+
+        def prune(folder: str) -> bool:
+            """Whether `folder` is left empty (and removed)."""
+            empty = True
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        if prune(entry.path):
+                            os.rmdir(entry.path)
+                        else:
+                            empty = False
+                    elif entry.path[prefix:] in kept:
+                        empty = False
+                    else:
+                        os.unlink(entry.path)
+            return empty
+
+        prune(str(site_dir))
+        return True
 
     def social_meta(self, planned: PlannedPage) -> dict:
         """The page's sharing metadata (Open Graph, Twitter card), for its <head>."""
@@ -482,11 +563,12 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         """Link the unchanged files from the previous output into this one (MkDocs wrote all the others)."""
         made: set[str] = set()
         for file in self.files:
-            if isinstance(file, AgoraFile) and file.unchanged:
+            if isinstance(file, AgoraFile) and file.unchanged and file.dest_uri not in self.kept:
                 target = os.path.join(site_dir, file.dest_uri)
                 parent = os.path.dirname(target)
                 if parent not in made:
-                    os.makedirs(parent, exist_ok=True)
+                    if not os.path.isdir(parent):  # a spare output has most folders already
+                        os.makedirs(parent, exist_ok=True)
                     made.add(parent)
                 source = os.path.join(self.previous_dir, file.dest_uri)
                 try:
@@ -517,7 +599,9 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         sources = {file.dest_uri: file.source for file in self.files
                    if isinstance(file, AgoraFile) and file.source is not None}
         written = [self.files.src_uris[src_uri].dest_uri for src_uri in pages] + sorted(sources)
-        outputs = {dest: manifest.stat_of(os.path.join(site_dir, dest)) for dest in written}
+        # A kept file's was checked against the spare's manifest when it was kept.
+        outputs = {dest: self.kept_outputs[dest] if dest in self.kept
+                   else manifest.stat_of(os.path.join(site_dir, dest)) for dest in written}
         self.manifest_pending = manifest.write_pending(self.manifest_path, {
             "build_key": self.build_key, "pages": pages, "files": sources, "outputs": outputs})
 
