@@ -40,6 +40,18 @@ class PlannedPage:
         return digest(fields)
 
 
+# Around a content item's body in a page's Markdown (the `body` filter of the page templates): the body is what
+# an untranslated item shows alike in every language, so the site's engine may convert it once for all of them
+# (see `generator/site/plugin.py: AgoraPage`). HTML comments, so Markdown that ignores them loses nothing.
+BODY_START = "<!-- agora:body -->"
+BODY_END = "<!-- /agora:body -->"
+
+
+def marked_body(markdown: str) -> str:
+    """`markdown` (a body) between the markers, as blocks of its own."""
+    return f"{BODY_START}\n\n{markdown}\n\n{BODY_END}"
+
+
 @dataclass(frozen=True)
 class PlannedFile:
     """A non-page output (Atom feed, iCalendar file), relative to the language root."""

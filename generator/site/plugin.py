@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -39,7 +40,7 @@ from generator.problems import ContentError
 from generator.site import cards, manifest, memo, repository, social
 from generator.site.cache import PageCache, PageRecord, page_record
 from generator.site.nav import navigation
-from generator.site.pages import PlannedPage, relative
+from generator.site.pages import BODY_END, BODY_START, PlannedPage, relative
 from generator.site.planner import plan_language
 
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -120,6 +121,96 @@ class CachedPage(Page):
     def render(self, config: MkDocsConfig, files: Files) -> None:
         self.content = ""
         self.toc = get_toc([])
+
+
+@dataclass(frozen=True)
+class ConvertedBody:
+    """A body converted by MkDocs' Markdown: what `Page.render` makes of it. Links to other pages' anchors are
+    kept by the linked page's `src_uri` (each language's build has its own `File` objects)."""
+
+    html: str
+    toc: object
+    anchors: frozenset[str]
+    links_to_anchors: dict[str, dict[str, str]]
+    title: str | None
+    warnings: tuple[str, ...]
+
+
+# Bodies converted by this process, by (conversion context, page, body): the languages a worker builds share them.
+_BODIES: dict[tuple[str, str, str], ConvertedBody] = {}
+_BODY_HERE = "<!-- agora:body here -->"
+
+
+class AgoraPage(Page):
+    """A planned page to convert and render. The content item's body in it (between `BODY_START` and `BODY_END`)
+    is converted apart from the page around it, once per process for every page showing the same body from the
+    same place with the same Markdown settings and files (`context`): an untranslated post shows its body in
+    every language, and a clean build of six languages converted it six times.
+
+    Only when the page around the body has no Markdown headings (Agora's templates write HTML around it): the
+    table of contents is then the body's, and its anchors are made as in one conversion. Otherwise the page is
+    converted as one."""
+
+    def __init__(self, title: str | None, file: File, config: MkDocsConfig, context: str):
+        super().__init__(title, file, config)
+        self.context = context
+
+    def render(self, config: MkDocsConfig, files: Files) -> None:
+        markdown = self.markdown or ""
+        head, start, rest = markdown.partition(BODY_START)
+        body, end, tail = rest.rpartition(BODY_END)
+        if not (start and end):
+            return super().render(config, files)
+        try:
+            self.markdown = f"{head}\n\n{_BODY_HERE}\n\n{tail}"
+            super().render(config, files)
+            if self.toc.items or self.content.count(_BODY_HERE) != 1:
+                self.markdown = f"{head}\n\n{body}\n\n{tail}"
+                return super().render(config, files)
+            around = (self.content, self.present_anchor_ids, self.links_to_anchors or {}, self._title_from_render)
+            converted = self._converted(body, config, files)
+        finally:
+            self.markdown = markdown
+        html, anchors, links, title = around
+        # Python-Markdown keeps a blank line after a block of raw HTML, and none after a converted block.
+        here = _BODY_HERE + "\n\n" if _BODY_HERE + "\n\n" in html else _BODY_HERE
+        self.content = html.replace(here, converted.html + "\n" if here != _BODY_HERE else converted.html)
+        self.toc = converted.toc
+        self.present_anchor_ids = anchors | converted.anchors
+        linked = {files.src_uris.get(uri): anchors for uri, anchors in converted.links_to_anchors.items()}
+        linked = {**links, **{file: anchors for file, anchors in linked.items() if file is not None}}
+        if linked or self.links_to_anchors is not None:
+            self.links_to_anchors = linked
+        self._title_from_render = title or converted.title
+
+    def _converted(self, body: str, config: MkDocsConfig, files: Files) -> ConvertedBody:
+        key = (self.context, self.file.src_uri, body)
+        converted = _BODIES.get(key)
+        if converted is not None:
+            for message in converted.warnings:  # as a conversion would: --strict counts them for this page too
+                log.warning(message)
+            return converted
+        self.markdown = body
+        warnings = _Collected()
+        logging.getLogger("mkdocs").addHandler(warnings)
+        try:
+            super().render(config, files)
+        finally:
+            logging.getLogger("mkdocs").removeHandler(warnings)
+        converted = _BODIES[key] = ConvertedBody(
+            html=self.content, toc=self.toc, anchors=frozenset(self.present_anchor_ids),
+            links_to_anchors={file.src_uri: dict(anchors) for file, anchors in (self.links_to_anchors or {}).items()},
+            title=self._title_from_render, warnings=tuple(warnings.messages))
+        return converted
+
+
+class _Collected(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
 
 
 @functools.cache
@@ -287,6 +378,15 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         else:
             self.kept = set()
             self._prune_spare(Path(config.site_dir), len(files))
+        # What converting a body depends on besides its text and its page's place: the Markdown settings, and
+        # the files its links may resolve to.
+        context = digests.digest([_stable_json({name: config.get(name) for name in (
+            "markdown_extensions", "mdx_configs", "use_directory_urls", "validation")}),
+            sorted(f.src_uri for f in files)])
+        for src_uri in self.planned:
+            file = files.src_uris[src_uri]
+            if file.page is None:
+                AgoraPage(self.nav_titles.get(src_uri), file, config, context)
         self._unchanged_left = len(self.unchanged)
         self._report()
         return files
@@ -616,6 +716,10 @@ def _source_of(file: File) -> str:
         return hashlib.sha256(content).hexdigest()
     stat = Path(file.abs_src_path).stat()
     return f"{file.abs_src_path}\0{stat.st_size}\0{stat.st_mtime_ns}"
+
+
+def _stable_json(value: object) -> str:
+    return json.dumps(value, sort_keys=True, default=_stable, ensure_ascii=False)
 
 
 def _stable(value: object) -> str:

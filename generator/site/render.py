@@ -18,7 +18,7 @@ from markupsafe import Markup, escape
 
 from generator import urls
 from generator.i18n import Language
-from generator.site.pages import relative
+from generator.site.pages import marked_body, relative
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "site" / "pages"
 WORD = re.compile(r"\w+")
@@ -130,7 +130,7 @@ class Renderer:
         )
         self.env.filters.update(date=lang.date, number=lang.number, month=lang.month, youtube_id=youtube_id,
                                 vimeo_id=vimeo_id, at_time=at_time, timestamp=timestamp,
-                                iso_duration=iso_duration)
+                                iso_duration=iso_duration, body=lambda text: Markup(marked_body(text)))
 
     def full(self, url: str, code: str | None = None) -> str:
         """`url` of the language `code` (default: this page's), from the site root."""
