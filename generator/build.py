@@ -69,6 +69,10 @@ class LanguageResult:
     seconds: float
     # The manifest of what this build wrote, to put in place once its output is (generator/site/manifest.py).
     manifest: Path | None = None
+    # Pages whose content item's body was converted apart from the page, and how many bodies this build
+    # converted (the others were converted for another language by the same worker).
+    body_pages: int = 0
+    bodies_converted: int = 0
 
 
 class _NotDirty(logging.Filter):
@@ -131,7 +135,7 @@ def build_language(root: Path, code: str, site_dir: Path, strict: bool, reuse: b
                             f"{type(exc).__name__}: {exc}") from None
         raise
     return LanguageResult(code, plugin.rendered, plugin.reused, time.perf_counter() - started,
-                          plugin.manifest_pending)
+                          plugin.manifest_pending, plugin.bodies["pages"], plugin.bodies["converted"])
 
 
 def _blame(current, code: str, exc: Exception) -> str:
@@ -293,6 +297,11 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> int:
         result = results[code]
         print(f"  {code}: {result.rendered + result.reused} pages ({result.rendered} rendered, "
               f"{result.reused} reused) in {result.seconds:.1f}s", file=sys.stderr)
+    body_pages = sum(result.body_pages for result in results.values())
+    if body_pages:
+        converted = sum(result.bodies_converted for result in results.values())
+        print(f"  bodies: {converted} converted for {body_pages} rendered page{'s' * (body_pages != 1)} showing one "
+              "(a body shown alike in several languages is converted once per worker)", file=sys.stderr)
     if letters:
         print(f"  newsletters: {renderings} rendering{'s' * (renderings != 1)} (issue × language)",
               file=sys.stderr)

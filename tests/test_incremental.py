@@ -402,6 +402,27 @@ def test_build_output_counts_pages_and_has_no_control_characters_off_a_terminal(
     assert not any(ch in second.stderr for ch in "\r\x1b"), repr(second.stderr)
 
 
+def test_a_body_shown_in_several_languages_is_converted_once(tmp_path):
+    """An untranslated post shows its original's body in every language: one worker converts it once."""
+    root = tmp_path / "c"
+    shutil.copytree(MINIMAL, root)
+
+    def bodies(result) -> tuple[int, int]:
+        assert result.code == 0, result.output
+        line = next(line for line in result.stderr.splitlines() if line.strip().startswith("bodies:"))
+        converted, pages = re.fullmatch(r"\s*bodies: (\d+) converted for (\d+) rendered pages? .*", line).groups()
+        return int(converted), int(pages)
+
+    converted, pages = bodies(run_agora("build", "--root", root, "--jobs", "1"))
+    assert converted < pages
+    # The edited post shows the edited body in English and, untranslated, in Polish (Swedish has its own).
+    post = root / "content" / "posts" / "2026" / "first-week.md"
+    post.write_text(post.read_text("utf-8").replace("within a day", "within the hour"), "utf-8")
+    assert bodies(run_agora("build", "--root", root, "--jobs", "1")) == (1, 2)
+    polish = (root / "site" / "pl" / "posts" / "first-week" / "index.html").read_text("utf-8")
+    assert "within the hour" in polish
+
+
 def test_two_builds_of_different_outputs_at_once_share_the_cache_safely(tmp_path):
     root = tmp_path / "c"
     shutil.copytree(MINIMAL, root)

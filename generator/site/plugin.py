@@ -19,6 +19,7 @@ import logging
 import os
 import re
 import shutil
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -151,9 +152,10 @@ class AgoraPage(Page):
     table of contents is then the body's, and its anchors are made as in one conversion. Otherwise the page is
     converted as one."""
 
-    def __init__(self, title: str | None, file: File, config: MkDocsConfig, context: str):
+    def __init__(self, title: str | None, file: File, config: MkDocsConfig, context: str, counts: Counter):
         super().__init__(title, file, config)
         self.context = context
+        self.counts = counts  # the language build's: pages showing a body, and bodies it converted
 
     def render(self, config: MkDocsConfig, files: Files) -> None:
         markdown = self.markdown or ""
@@ -169,6 +171,7 @@ class AgoraPage(Page):
                 return super().render(config, files)
             around = (self.content, self.present_anchor_ids, self.links_to_anchors or {}, self._title_from_render)
             converted = self._converted(body, config, files)
+            self.counts["pages"] += 1
         finally:
             self.markdown = markdown
         html, anchors, links, title = around
@@ -191,6 +194,7 @@ class AgoraPage(Page):
                 log.warning(message)
             return converted
         self.markdown = body
+        self.counts["converted"] += 1
         warnings = _Collected()
         logging.getLogger("mkdocs").addHandler(warnings)
         try:
@@ -261,6 +265,7 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         self.spare_manifest_path: Path | None = None
         self.discard: Callable[[Path], None] | None = None
         self.unchanged: dict[str, CachedPage] = {}
+        self.bodies: Counter = Counter()
         # Output paths whose file in the staging folder (a spare output) is already this build's, and what the
         # spare's manifest recorded of the files in the staging folder.
         self.kept: set[str] = set()
@@ -383,10 +388,11 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         context = digests.digest([_stable_json({name: config.get(name) for name in (
             "markdown_extensions", "mdx_configs", "use_directory_urls", "validation")}),
             sorted(f.src_uri for f in files)])
+        self.bodies = Counter(pages=0, converted=0)
         for src_uri in self.planned:
             file = files.src_uris[src_uri]
             if file.page is None:
-                AgoraPage(self.nav_titles.get(src_uri), file, config, context)
+                AgoraPage(self.nav_titles.get(src_uri), file, config, context, self.bodies)
         self._unchanged_left = len(self.unchanged)
         self._report()
         return files
