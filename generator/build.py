@@ -114,7 +114,7 @@ def build_language(root: Path, code: str, site_dir: Path, strict: bool, reuse: b
     config = load_config(str(root / CONFIG_FILE), site_dir=str(site_dir), strict=strict)
     plugin = config.plugins["agora"]
     plugin.language, plugin.today, plugin.inputs = code, inputs.today, inputs
-    plugin.cache, plugin.context_key, plugin.reuse = PageCache(root), context_key, reuse
+    plugin.cache, plugin.context_key, plugin.reuse = PageCache(root, code), context_key, reuse
     if queue is not None:
         plugin.progress = Reporter(queue, code)
     if previous is not None:

@@ -9,12 +9,14 @@ catalog string changed; events added that change what is upcoming. After every s
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import marshal
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -256,15 +258,19 @@ def test_a_corrupt_or_foreign_cache_falls_back_to_a_full_build(tmp_path):
     shutil.copytree(MINIMAL, root)
     assert run_agora("build", "--root", root).code == 0
     expected = tree(root / "site")
-    records = sorted((root / ".cache" / "agora" / "pages").rglob("*.bin"))
-    assert records, "the build left no page records"
-    # Corrupt: truncated records, garbage, and a record whose HTML was edited behind its digest.
-    records[0].write_bytes(records[0].read_bytes()[:50])
-    records[1].write_bytes(b"\x00garbage")
-    digest, _, _ = records[2].read_bytes().partition(b"\n")
-    raw = unsealed(records[2].read_bytes())
-    raw["html"] = raw["html"].replace("<body", "<body data-poisoned")
-    records[2].write_bytes(digest + b"\n" + marshal.dumps(raw))
+    pages = root / ".cache" / "agora" / "pages" / f"v{cache.FORMAT}"
+    with contextlib.closing(sqlite3.connect(pages / "en.sqlite")) as db, db:
+        records = db.execute("SELECT key, record FROM pages ORDER BY key LIMIT 3").fetchall()
+        assert len(records) == 3, "the build left no page records"
+        # Corrupt: a truncated record, garbage, and a record whose HTML was edited behind its digest.
+        digest, _, _ = records[2][1].partition(b"\n")
+        raw = unsealed(records[2][1])
+        raw["html"] = raw["html"].replace("<body", "<body data-poisoned")
+        for (key, _), broken in zip(records, (records[0][1][:50], b"\x00garbage",
+                                               digest + b"\n" + marshal.dumps(raw)), strict=True):
+            db.execute("UPDATE pages SET record = ? WHERE key = ?", (broken, key))
+    # A language's database that is not one (damaged on disk): deleted and started afresh.
+    (pages / "sv.sqlite").write_bytes(b"\x00not a database" * 100)
     # Foreign: another format's cache beside it is never read.
     (root / ".cache" / "agora" / "pages" / "v0").mkdir()
     # Without the record of the last build, the same inputs are built again (not skipped); without the output,
@@ -273,9 +279,11 @@ def test_a_corrupt_or_foreign_cache_falls_back_to_a_full_build(tmp_path):
     shutil.rmtree(root / "site")
     result = run_agora("build", "--root", root)
     assert result.code == 0, result.output
-    rendered = sum(int(line.split("(")[1].split()[0]) for line in result.stderr.splitlines()
-                   if "rendered," in line)
-    assert rendered >= 3, result.stderr  # the three broken records were rendered again
+    rendered = {line.split(":")[0].strip(): re.search(r"(\d+) pages \((\d+) rendered", line).groups()
+                for line in result.stderr.splitlines() if "rendered," in line}
+    assert rendered["en"][1] == "3", result.stderr  # the three broken records, and only they, were rendered again
+    assert rendered["sv"][0] == rendered["sv"][1], result.stderr  # the damaged database: everything
+    assert rendered["pl"][1] == "0", result.stderr
     assert tree(root / "site") == expected
 
     # The manifests of the output in place (what can be taken over from it) and of the replaced output kept

@@ -664,6 +664,8 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         if self.build_key is not None and self.manifest_path is not None:
             self._take_over_unchanged(Path(config.site_dir))
             self._write_manifest(Path(config.site_dir))
+        if self.cache is not None:
+            self.cache.close()  # the last batch of records
 
     def _take_over_unchanged(self, site_dir: Path) -> None:
         """Link the unchanged files from the previous output into this one (MkDocs wrote all the others)."""
