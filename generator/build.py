@@ -73,6 +73,8 @@ class LanguageResult:
     # converted (the others were converted for another language by the same worker).
     body_pages: int = 0
     bodies_converted: int = 0
+    # `stamp.folder_listing` of what this build wrote, when the build is to be remembered.
+    listing: str | None = None
 
 
 class _NotDirty(logging.Filter):
@@ -97,12 +99,13 @@ def _epoch(day: dt.date) -> int:
 
 
 def build_language(root: Path, code: str, site_dir: Path, strict: bool, reuse: bool,
-                   previous: tuple[Path, Path] | None = None, spare: tuple[Path, Callable] | None = None
-                   ) -> LanguageResult:
+                   previous: tuple[Path, Path] | None = None, spare: tuple[Path, Callable] | None = None,
+                   listed: bool = False) -> LanguageResult:
     """Run MkDocs for one language into `site_dir` (in a forked worker). `previous`: the folder holding this
     language's output of the last build and the manifest describing it, whose unchanged files are taken over.
     `spare`: the manifest of what `site_dir` holds when it is a spare output to update in place, and how to
-    discard it when it is not worth updating (generator/output.py)."""
+    discard it when it is not worth updating (generator/output.py). `listed`: list what was written for the
+    record of the build (`stamp`), here, where the languages are listed in parallel."""
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
 
@@ -135,7 +138,8 @@ def build_language(root: Path, code: str, site_dir: Path, strict: bool, reuse: b
                             f"{type(exc).__name__}: {exc}") from None
         raise
     return LanguageResult(code, plugin.rendered, plugin.reused, time.perf_counter() - started,
-                          plugin.manifest_pending, plugin.bodies["pages"], plugin.bodies["converted"])
+                          plugin.manifest_pending, plugin.bodies["pages"], plugin.bodies["converted"],
+                          stamp.folder_listing(str(site_dir)) if listed else None)
 
 
 def _blame(current, code: str, exc: Exception) -> str:
@@ -198,13 +202,15 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> int:
         print(f"agora build: {clash}", file=sys.stderr)
         return EXIT_USAGE
     outputs = [out, letters] if letters else [out]
+    # Each language other than the default is a folder of the site, listed by its own build (`stamp.listing`).
+    parts = {out: [code for code in codes if code != settings.default_language]}
     # Before loading the community: with the same inputs and the same explicit reference date (or none, which
     # then comes from the same content), the build would write what is already there.
     if options.remember:
         build_print = stamp.fingerprint([root / CONFIG_FILE, *settings.input_dirs], {
             "languages": codes, "today": options.today, "strict": options.strict, "outputs": outputs,
             "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH")})
-        if not options.force and stamp.unchanged(root, build_print, outputs):
+        if not options.force and stamp.unchanged(root, build_print, outputs, parts):
             print(f"nothing changed since the last build of {out}: skipped (--force builds anyway)",
                   file=sys.stderr)
             return EXIT_OK
@@ -256,7 +262,8 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> int:
                 letters_job = pool.submit(build_newsletters, codes, letters_staging, options.strict) \
                     if letters_staging else None
                 futures = [pool.submit(build_language, root, code, folders[code], options.strict,
-                                       not options.force, previous[code], spares[code]) for code in codes]
+                                       not options.force, previous[code], spares[code], options.remember)
+                           for code in codes]
                 # While the workers build (they are forked by now): under `agora serve`, one language's worker
                 # leaves a CPU to spare, and storing the parses would otherwise delay every preview.
                 keeping.start()
@@ -306,7 +313,8 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> int:
         print(f"  newsletters: {renderings} rendering{'s' * (renderings != 1)} (issue × language)",
               file=sys.stderr)
     if options.remember:
-        stamp.record(root, build_print, outputs)
+        listed = {"" if code == default else code: results[code].listing for code in codes}
+        stamp.record(root, build_print, outputs, parts, {out: listed})
     print(f"built {out} in {time.perf_counter() - started:.1f}s", file=sys.stderr)
     if letters:
         print(f"newsletters in {letters}", file=sys.stderr)

@@ -74,20 +74,36 @@ def fingerprint(inputs: Iterable[Path], options: dict) -> str:
     return digest.hexdigest()
 
 
-def listing(folder: Path) -> str:
-    """A digest of what `folder` holds: every file's path, size and modification time."""
+def listing(folder: Path, parts: Iterable[str] = (), known: dict[str, str] | None = None) -> str:
+    """A digest of what `folder` holds: every file's path, size and modification time. `parts`: sub-folders that
+    are listed on their own (a site's languages, each listed by its own build as it finishes, in parallel);
+    `known`: listings made already, of those parts by name and of the rest of `folder` under ""."""
+    parts = sorted(parts)
+    known = known or {}
+    digest = hashlib.sha256((known.get("") or folder_listing(str(folder), skip=frozenset(parts))).encode())
+    for part in parts:
+        digest.update(f"\0{part}\0{known.get(part) or folder_listing(str(folder / part))}".encode())
+    return digest.hexdigest()
+
+
+def folder_listing(folder: str, skip: frozenset[str] = frozenset()) -> str:
+    """A digest of the files under `folder` (but not under its sub-folders named in `skip`): each one's path,
+    size and modification time."""
     digest = hashlib.sha256()
     # os.scandir and strings, not Paths: a large site's output is tens of thousands of files, listed after every
     # build.
-    pending = [("", str(folder))]
+    pending = [("", folder)]
     while pending:
         prefix, current = pending.pop()
-        with os.scandir(current) as scan:
-            entries = sorted(scan, key=lambda entry: entry.name)
+        try:
+            with os.scandir(current) as scan:
+                entries = sorted(scan, key=lambda entry: entry.name)
+        except FileNotFoundError:
+            return "missing"
         dirs = []
         for entry in entries:
             if entry.is_dir(follow_symlinks=False):
-                if entry.name not in SKIPPED_DIRS:
+                if entry.name not in SKIPPED_DIRS and not (current == folder and entry.name in skip):
                     dirs.append((f"{prefix}{entry.name}/", entry.path))
             elif not entry.name.endswith(".pyc"):
                 stat = entry.stat(follow_symlinks=False)
@@ -96,29 +112,34 @@ def listing(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def _outputs(folders: Iterable[Path]) -> dict[str, str | None]:
-    return {str(folder): listing(folder) if folder.is_dir() else None for folder in folders}
+def _outputs(folders: Iterable[Path], parts: dict[Path, list[str]],
+             known: dict[Path, dict[str, str]]) -> dict[str, str | None]:
+    return {str(folder): listing(folder, parts.get(folder, ()), known.get(folder)) if folder.is_dir() else None
+            for folder in folders}
 
 
-def unchanged(root: Path, print_: str, folders: Iterable[Path]) -> bool:
-    """True when the last build recorded at `root` had this fingerprint and its output folders are intact."""
+def unchanged(root: Path, print_: str, folders: Iterable[Path], parts: dict[Path, list[str]]) -> bool:
+    """True when the last build recorded at `root` had this fingerprint and its output folders are intact;
+    `parts`: as `listing`'s, by folder."""
     try:
         recorded = json.loads((root / RECORD).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
     if not isinstance(recorded, dict) or recorded.get("fingerprint") != print_:
         return False
-    outputs = _outputs(folders)
+    outputs = _outputs(folders, parts, {})
     return None not in outputs.values() and recorded.get("outputs") == outputs
 
 
-def record(root: Path, print_: str, folders: Iterable[Path]) -> None:
-    """Remember this build; failing to is harmless (the next build simply runs)."""
+def record(root: Path, print_: str, folders: Iterable[Path], parts: dict[Path, list[str]],
+           known: dict[Path, dict[str, str]]) -> None:
+    """Remember this build; failing to is harmless (the next build simply runs). `parts`, `known`: as
+    `listing`'s, by folder."""
     path = root / RECORD
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         staging = path.with_suffix(".tmp")
-        staging.write_text(json.dumps({"fingerprint": print_, "outputs": _outputs(folders)}, indent=2,
+        staging.write_text(json.dumps({"fingerprint": print_, "outputs": _outputs(folders, parts, known)}, indent=2,
                                       sort_keys=True) + "\n", encoding="utf-8")
         staging.replace(path)
     except OSError:

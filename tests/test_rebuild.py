@@ -44,10 +44,13 @@ def test_an_unchanged_build_is_skipped_and_every_change_builds_again(tmp_path: P
     assert SKIPPED not in build(root).stderr
     assert (site / "robots.txt").read_text(encoding="utf-8") == "User-agent: *\n"
 
-    # A file removed from the output by hand.
-    (site / "index.html").unlink()
-    assert SKIPPED not in build(root).stderr
-    assert (site / "index.html").is_file()
+    # A file removed from the output by hand, at the root and in a language's folder (each language's build lists
+    # its own folder).
+    for removed in (site / "index.html", site / "sv" / "index.html"):
+        removed.unlink()
+        assert SKIPPED not in build(root).stderr
+        assert removed.is_file()
+        assert SKIPPED in build(root).stderr
 
     # Different options, and --force.
     assert SKIPPED not in build(root, "--lang", "en").stderr
