@@ -56,7 +56,7 @@ class PageCache:
             try:
                 self._db = self._open()
             except (sqlite3.Error, OSError):
-                # Not a database (damaged, or some other file): put it aside, start afresh once.
+                # Not a database (damaged, or some other file): delete it and start afresh, once.
                 for suffix in ("", "-wal", "-shm"):
                     with contextlib.suppress(OSError):
                         Path(f"{self.path}{suffix}").unlink()

@@ -349,7 +349,7 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         resolved["theme"] = dict(config.theme.items())
         resolved["theme_dirs"] = config.theme.dirs
         resolved["language"] = self.code
-        blob = json.dumps(resolved, sort_keys=True, default=_stable, ensure_ascii=False)
+        blob = _stable_json(resolved)
         return hashlib.sha256(f"{self.context_key}\0{blob}".encode()).hexdigest()
 
     @property
@@ -378,16 +378,18 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         self.sharing_meta: dict[str, dict] = {}
         self.unchanged: dict[str, CachedPage] = {}
         # A search plugin whose entries cannot be restored (not Material's) would lose the reused pages'.
+        # A link to another page's Markdown file resolves only if that file exists: what a page's links become
+        # depends on the list of files too.
+        listing = hashlib.sha256("\0".join(sorted(f.src_uri for f in files)).encode()).hexdigest()
         if self.build_key is not None and (self.search_plugin is None or self.search_entries is not None):
-            self._reuse(files, config)
+            self._reuse(files, config, listing)
         else:
             self.kept = set()
             self._prune_spare(Path(config.site_dir), len(files))
         # What converting a body depends on besides its text and its page's place: the Markdown settings, and
         # the files its links may resolve to.
         context = digests.digest([_stable_json({name: config.get(name) for name in (
-            "markdown_extensions", "mdx_configs", "use_directory_urls", "validation")}),
-            sorted(f.src_uri for f in files)])
+            "markdown_extensions", "mdx_configs", "use_directory_urls", "validation")}), listing])
         self.bodies = Counter(pages=0, converted=0)
         for src_uri in self.planned:
             file = files.src_uris[src_uri]
@@ -397,7 +399,7 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         self._report()
         return files
 
-    def _reuse(self, files: Files, config: MkDocsConfig) -> None:
+    def _reuse(self, files: Files, config: MkDocsConfig, listing: str) -> None:
         """Mark what the staging folder (a spare output) or the previous output already holds as unchanged, and
         restore from the page cache what it can of the rest."""
         spare = self._manifest(self.spare_manifest_path)
@@ -415,9 +417,8 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
                 return None
             return page_record(entry, html=False) if file.is_documentation_page() else entry
 
-        # A link to another page's Markdown file resolves only if that file exists: pages with such links
-        # depend on the list of files too (rare: planned Markdown links by URL).
-        listing = hashlib.sha256("\0".join(sorted(f.src_uri for f in files)).encode()).hexdigest()
+        # Pages whose Markdown links to another page's Markdown file depend on `listing` (rare: planned Markdown
+        # links by URL).
         identities: list[tuple[File, str]] = []
         for file in files:
             if isinstance(file, AgoraFile) and not file.is_documentation_page():
