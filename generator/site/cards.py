@@ -22,6 +22,7 @@ import hashlib
 import io
 import json
 import zlib
+from collections.abc import Set as AbstractSet
 from dataclasses import fields
 from pathlib import Path
 
@@ -29,6 +30,7 @@ import fontpkg
 import PIL
 from PIL import Image, ImageDraw, ImageFont, features
 
+from generator.digests import digest
 from generator.files import write_atomic
 from generator.site.social import HEIGHT, WIDTH, Card
 
@@ -83,19 +85,19 @@ def _font(size: int, weight: int) -> ImageFont.FreeTypeFont:
 def _code_digest() -> str:
     """What decides the bytes besides the card's text: this code, the font file, and the versions of Pillow and
     of the FreeType and zlib it draws and compresses with."""
-    digest = hashlib.sha256()
-    digest.update(Path(__file__).read_bytes())
-    digest.update(font_file().read_bytes())
+    hasher = hashlib.sha256()
+    hasher.update(Path(__file__).read_bytes())
+    hasher.update(font_file().read_bytes())
     versions = (PIL.__version__, features.version("freetype2"), features.version("zlib"))
-    digest.update(json.dumps(versions).encode())
-    return digest.hexdigest()
+    hasher.update(json.dumps(versions).encode())
+    return hasher.hexdigest()
 
 
 def card_key(card: Card) -> str:
     """The cache key: equal for equal drawings, different when anything drawn or the drawing code changes."""
     # Every field but where the card is written (`asdict` would copy each value deeply, for nothing: all are text).
-    drawn = {field.name: getattr(card, field.name) for field in fields(card) if field.name != "uri"}
-    return hashlib.sha256((_code_digest() + json.dumps(drawn, sort_keys=True)).encode()).hexdigest()[:32]
+    drawn = [[field.name, getattr(card, field.name)] for field in fields(card) if field.name != "uri"]
+    return digest([_code_digest(), drawn])[:32]
 
 
 def _fitting(text: str, font: ImageFont.FreeTypeFont, width: int) -> int:
@@ -213,14 +215,17 @@ def render(card: Card) -> bytes:
     return out.getvalue()
 
 
-def cached_card(card: Card, cache_dir: Path) -> tuple[Path, bool]:
-    """The card's file in `cache_dir`, drawn first when it is not there; True when it was drawn now.
+def cached_card(card: Card, cache_dir: Path, present: AbstractSet[str] | None = None) -> tuple[Path, bool]:
+    """The card's file in `cache_dir`, drawn first when it is not there; True when it was drawn now. `present`:
+    the names in `cache_dir` listed beforehand (one listing instead of a `stat` per card; a name listed but
+    deleted since is a card not drawn, which MkDocs then fails to copy, naming it).
 
     Parallel language builds may draw the same card at once: each writes its own temporary file and renames it
     into place, so a reader never sees half a PNG.
     """
-    path = cache_dir / f"{card_key(card)}.png"
-    if path.is_file():
+    name = f"{card_key(card)}.png"
+    path = cache_dir / name
+    if name in present if present is not None else path.is_file():
         return path, False
     write_atomic(path, render(card))
     return path, True

@@ -267,9 +267,10 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         self.unchanged: dict[str, CachedPage] = {}
         self.bodies: Counter = Counter()
         # Output paths whose file in the staging folder (a spare output) is already this build's, and what the
-        # spare's manifest recorded of the files in the staging folder.
+        # spare's manifest recorded of the files in the staging folder (their outputs' stat, their pages' entries).
         self.kept: set[str] = set()
         self.kept_outputs: dict[str, list[int]] = {}
+        self.kept_pages: dict[str, dict] = {}
 
     # Runs before the search plugin's on_config, which picks its stemmer from theme.language.
     @event_priority(100)
@@ -433,7 +434,7 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         in_spare = {file.dest_uri: entry for file, identity in identities
                     if (entry := match(spare, site_dir, file, identity)) is not None}
         self.kept = set(in_spare)
-        self.kept_outputs = spare["outputs"]
+        self.kept_outputs, self.kept_pages = spare["outputs"], spare["pages"]
         # Staging in the spare, the previous output is not needed: what changed since the spare was built
         # changed in the previous build, which put those pages in the page cache (and other files are written
         # from their sources). Its manifest is as large as the spare's, and reading it is a tenth of an edit build.
@@ -515,9 +516,13 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
     def _add_cards(self, files: Files, config: MkDocsConfig) -> None:
         """The language's sharing cards, drawn only when the cache lacks them."""
         cache = self.settings.root / cards.CACHE
+        try:
+            present = set(os.listdir(cache))
+        except OSError:
+            present = set()
         drawn = 0
         for card in self.sharing.cards:
-            path, new = cards.cached_card(card, cache)
+            path, new = cards.cached_card(card, cache, present)
             drawn += new
             files.append(AgoraFile.generated(config, card.uri, abs_src_path=str(path)))
         log.info("agora: %s: %d sharing cards, %d drawn, %d from the cache", self.code, len(self.sharing.cards),
@@ -703,11 +708,14 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
             Path(target).write_bytes(file.content_bytes)
 
     def _write_manifest(self, site_dir: Path) -> None:
-        pages = {src_uri: {"key": self.keys[src_uri], **{k: v for k, v in record.__dict__.items() if k != "html"}}
+        src_uris, kept = self.files.src_uris, self.kept
+        # A kept page's entry is the spare manifest's, which it was matched against (same key, same record).
+        pages = {src_uri: self.kept_pages[src_uri] if src_uris[src_uri].dest_uri in kept else
+                 {"key": self.keys[src_uri], **{k: v for k, v in record.__dict__.items() if k != "html"}}
                  for src_uri, record in self.records.items() if src_uri in self.keys}
         sources = {file.dest_uri: file.source for file in self.files
                    if isinstance(file, AgoraFile) and file.source is not None}
-        written = [self.files.src_uris[src_uri].dest_uri for src_uri in pages] + sorted(sources)
+        written = [src_uris[src_uri].dest_uri for src_uri in pages] + sorted(sources)
         # A kept file's was checked against the spare's manifest when it was kept.
         outputs = {dest: self.kept_outputs[dest] if dest in self.kept
                    else manifest.stat_of(os.path.join(site_dir, dest)) for dest in written}
