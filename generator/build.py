@@ -26,7 +26,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,7 +113,6 @@ def build_language(root: Path, code: str, site_dir: Path, strict: bool, reuse: b
     from generator.site.cache import PageCache
 
     inputs, context_key, queue = _SHARED
-    _collect_less()
     started = time.perf_counter()
     logging.getLogger("mkdocs").setLevel(logging.WARNING)
     config = load_config(str(root / CONFIG_FILE), site_dir=str(site_dir), strict=strict)
@@ -186,6 +185,11 @@ def _output_clash(settings: Settings, out: Path, letters: Path | None) -> str | 
 
 def build(root: Path, options: BuildOptions = BuildOptions()) -> int:
     """Build the site (and the newsletter issues) of the repository at `root`; returns an exit status."""
+    with _collecting_less():
+        return _build(root, options)
+
+
+def _build(root: Path, options: BuildOptions) -> int:
     root = root.resolve()
     try:
         settings = load_settings(root)
@@ -208,11 +212,13 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> int:
     parts = {out: [code for code in codes if code != settings.default_language]}
     # Before loading the community: with the same inputs and the same explicit reference date (or none, which
     # then comes from the same content), the build would write what is already there.
+    files = stamp.FileDigests(root)
     if options.remember:
         build_print = stamp.fingerprint([root / CONFIG_FILE, *settings.input_dirs], {
             "languages": codes, "today": options.today, "strict": options.strict, "outputs": outputs,
-            "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH")})
+            "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH")}, files)
         if not options.force and stamp.unchanged(root, build_print, outputs, parts):
+            files.save()
             print(f"nothing changed since the last build of {out}: skipped (--force builds anyway)",
                   file=sys.stderr)
             return EXIT_OK
@@ -226,7 +232,8 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> int:
         remove_other_formats(root / cache)
     # Everything every page depends on outside the content: settings, theme and overrides, catalogs, code.
     context_key = stamp.fingerprint([root / CONFIG_FILE, settings.locales_dir,
-                                     *(root / folder for folder in settings.mkdocs_dirs)], {"pages": True})
+                                     *(root / folder for folder in settings.mkdocs_dirs)], {"pages": True}, files)
+    files.save()
     # Page templates compiled once for every language worker and every later build.
     from generator.site.plugin import JINJA_CACHE
     from generator.site.render import BYTECODE
@@ -349,12 +356,19 @@ def _language_folders(staging: Path, codes: list[str], default: str, configured:
     return folders
 
 
-def _collect_less() -> None:
-    """In a worker: run the cyclic garbage collector a hundredth as often. A language's build allocates hundreds
-    of thousands of objects that live to its end (files, pages, records, the manifests), and at the default
-    threshold the collector scanned them again and again: a third of an edit build's time at N = 2,000. The
-    garbage that cycles leave (a converted page's Markdown tree) is still collected, young."""
+@contextlib.contextmanager
+def _collecting_less() -> Iterator[None]:
+    """Run the cyclic garbage collector a hundredth as often while building (here and in the workers, which
+    inherit the setting). A build allocates hundreds of thousands of objects that live to its end (the
+    community, files, pages, records, manifests), and at the default threshold the collector scanned them again
+    and again: a third of an edit build's time at N = 2,000. The garbage that cycles leave (a converted page's
+    Markdown tree) is still collected, young."""
+    threshold = gc.get_threshold()
     gc.set_threshold(70_000, 20, 20)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
 
 
 def _prepare_for_workers(inputs: BuildInputs) -> None:
@@ -375,5 +389,4 @@ def build_newsletters(codes: list[str], folder: Path, strict: bool) -> int:
     from generator.newsletter import build_issues
 
     inputs = _SHARED[0]
-    _collect_less()
     return len(build_issues(inputs.community, inputs.languages, codes, folder, strict))

@@ -100,7 +100,8 @@ class Community:
     newsletters: tuple[Item[Newsletter], ...]
     feeds: tuple[FeedSource, ...]
 
-    @property
+    # Cached: a community never changes once loaded, and planning asks for these once per page kind.
+    @functools.cached_property
     def public_members(self) -> tuple[Item[Member], ...]:
         return tuple(m for m in self.members.values() if m.record.public)
 
@@ -108,7 +109,7 @@ class Community:
         member = self.members.get(handle)
         return bool(member and member.record.public)
 
-    @property
+    @functools.cached_property
     def published_posts(self) -> tuple[Item[Post], ...]:
         """Posts the site shows: published, by a member who may be shown."""
         return tuple(p for p in self.posts if p.record.status == "published")

@@ -49,6 +49,19 @@ def _published(community: Community, lang: str, today: dt.date | None) -> list[I
     ]
 
 
+def issue_views(community: Community, languages: Mapping[str, Language], lang: str) -> dict[str, IssueView]:
+    """Every issue's view in `lang` that has a web copy there, by issue id: a language's web copies, archive
+    and feed show the same views, and the hub's planner makes them once for all three (the `views` arguments
+    below; without them each function makes the views it needs)."""
+    return {issue.slug: issue_view(community, issue, languages[lang]) for issue in community.newsletters
+            if published_in(community, issue, lang)}
+
+
+def _view(community: Community, issue: Item[Newsletter], language: Language,
+          views: Mapping[str, IssueView] | None) -> IssueView:
+    return views[issue.slug] if views is not None else issue_view(community, issue, language)
+
+
 def _web_linker(community: Community, base_url: str | None) -> Linker:
     site_url = community.settings.site_url
     return Linker(site_url, site_url if base_url is None else base_url, {})
@@ -67,7 +80,7 @@ def _fragment(view: IssueView, link: Linker) -> str:
 
 
 def web_copy(community: Community, languages: Mapping[str, Language], issue_id: str, lang: str,
-             base_url: str | None = None) -> str | None:
+             base_url: str | None = None, views: Mapping[str, IssueView] | None = None) -> str | None:
     """The content of the page `<lang>/newsletter/<issue_id>/` as an HTML fragment, or None when the issue
     has no web copy in `lang` (its note is untranslated and `newsletter.untranslated` is `skip`).
 
@@ -86,11 +99,12 @@ def web_copy(community: Community, languages: Mapping[str, Language], issue_id: 
         raise KeyError(f"unknown newsletter issue {issue_id!r}")
     if not published_in(community, issue, lang):
         return None
-    return _fragment(issue_view(community, issue, languages[lang]), _web_linker(community, base_url))
+    return _fragment(_view(community, issue, languages[lang], views), _web_linker(community, base_url))
 
 
 def archive_entries(community: Community, languages: Mapping[str, Language], lang: str,
-                    today: dt.date | None = None) -> list[ArchiveEntry]:
+                    today: dt.date | None = None, views: Mapping[str, IssueView] | None = None
+                    ) -> list[ArchiveEntry]:
     """The issues of the archive page `<lang>/newsletter/`, newest first.
 
     With `today` (the build's `cli.reference_date`), issues whose send date is later are left out, so the
@@ -99,35 +113,36 @@ def archive_entries(community: Community, languages: Mapping[str, Language], lan
     language = languages[lang]
     entries = []
     for issue in reversed(_published(community, lang, today)):
-        view = issue_view(community, issue, language)
+        view = _view(community, issue, language, views)
         entries.append(ArchiveEntry(view.issue_id, view.number, view.subject, view.preheader, view.label,
                                     view.period, view.send_date, view.sent, view.page, view.note_original))
     return entries
 
 
 def archive_html(community: Community, languages: Mapping[str, Language], lang: str,
-                 today: dt.date | None = None, base_url: str | None = None) -> str:
+                 today: dt.date | None = None, base_url: str | None = None,
+                 views: Mapping[str, IssueView] | None = None) -> str:
     """The archive page's content as an HTML fragment (`archive_entries`), links as in `web_copy`."""
     link = _web_linker(community, base_url)
-    entries = archive_entries(community, languages, lang, today)
+    entries = archive_entries(community, languages, lang, today, views)
     html = environment(languages[lang]).get_template("archive.html").render(entries=entries, link=link)
     return _compact(html)
 
 
 def atom_feed(community: Community, languages: Mapping[str, Language], lang: str,
-              today: dt.date | None = None) -> str:
+              today: dt.date | None = None, views: Mapping[str, IssueView] | None = None) -> str:
     """The Atom feed `<lang>/newsletter/feed.xml` of the archive's issues, newest first, each with its web
     copy (absolute links) as content. Deterministic: `updated` is the newest issue's send date."""
     settings = community.settings
     language = languages[lang]
     base = settings.site_url + urls.prefix(lang, settings.default_language)
     link = _web_linker(community, None)
-    views = [issue_view(community, issue, language) for issue in reversed(_published(community, lang, today))]
+    shown = [_view(community, issue, language, views) for issue in reversed(_published(community, lang, today))]
     entries = [
         atom.Entry(id=settings.site_url + view.page, title=view.subject, url=settings.site_url + view.page,
                    updated=atom.date_time(view.send_date), published=atom.date_time(view.send_date),
                    summary=view.preheader, content_html=_fragment(view, link))
-        for view in views
+        for view in shown
     ]
     return atom.feed(id=base + urls.newsletter_archive(), title=language.gettext("%(site)s newsletter",
                                                                                  site=settings.site_name),

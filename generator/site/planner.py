@@ -288,19 +288,20 @@ class SitePlan:
         # archive and feed), and decides which languages an issue exists in, so the hub and the e-mail agree.
         code, community, languages = self.lang.code, self.community, self.languages
         archive_url = urls.newsletter_archive()
-        archive = web.archive_html(community, languages, code, self.today, self._to_root(archive_url))
+        views = web.issue_views(community, languages, code)
+        archive = web.archive_html(community, languages, code, self.today, self._to_root(archive_url), views)
         self.add(archive_url, "newsletter_archive.md.j2", self.gettext("Newsletter"), nav="newsletter",
                  archive=archive)
         for issue in reversed(community.newsletters):
             url = urls.newsletter_issue(issue.slug)
-            copy = web.web_copy(community, languages, issue.slug, code, self._to_root(url))
+            copy = web.web_copy(community, languages, issue.slug, code, self._to_root(url), views)
             if copy is None:
                 continue
             version = self.version(issue)
             exists_in = tuple(c for c in languages if published_in(community, issue, c))
             self.add(url, "newsletter_issue.md.j2", version.record.subject, item=issue,
                      description=version.record.preheader, web_copy=copy, languages=exists_in)
-        feed = web.atom_feed(community, languages, code, self.today)
+        feed = web.atom_feed(community, languages, code, self.today, views)
         self.files.append(PlannedFile(urls.newsletter_feed(), feed.encode("utf-8")))
 
     def _to_root(self, url: str) -> str:
