@@ -35,6 +35,7 @@ from babel import localedata
 
 from generator import stamp
 from generator.config import CONFIG_FILE, Settings, load_settings
+from generator.digests import FileDigests
 from generator.inputs import BuildInputs, keep_parses, load_inputs
 from generator.output import discard_beside, merge_into, remove_other_formats, replaced_atomically
 from generator.problems import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, ContentError, print_problems
@@ -212,7 +213,7 @@ def _build(root: Path, options: BuildOptions) -> int:
     parts = {out: [code for code in codes if code != settings.default_language]}
     # Before loading the community: with the same inputs and the same explicit reference date (or none, which
     # then comes from the same content), the build would write what is already there.
-    files = stamp.FileDigests(root)
+    files = FileDigests(root)
     if options.remember:
         build_print = stamp.fingerprint([root / CONFIG_FILE, *settings.input_dirs], {
             "languages": codes, "today": options.today, "strict": options.strict, "outputs": outputs,
@@ -223,7 +224,7 @@ def _build(root: Path, options: BuildOptions) -> int:
                   file=sys.stderr)
             return EXIT_OK
     try:
-        inputs = load_inputs(root, options.today, settings, kept_parses=True)
+        inputs = load_inputs(root, options.today, settings, kept_parses=True, files=files)
     except ContentError as exc:
         return _stopped(exc.problems)  # the outputs, and the record of them, stay as they were
     if options.remember:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.config import Settings, load_settings
+from generator.digests import FileDigests
 from generator.i18n import Language, load_languages
 from generator.model import Community, load_community, loader
 from generator.problems import ContentError, Problems
@@ -31,12 +32,13 @@ PARSED = Path(".cache") / "agora" / "parsed.pickle"
 
 
 def load_inputs(root: Path, today: dt.date | None = None, settings: Settings | None = None, *,
-                kept_parses: bool = False) -> BuildInputs:
+                kept_parses: bool = False, files: FileDigests | None = None) -> BuildInputs:
     """Everything a build needs; `settings`, when the caller has read them already; `kept_parses`: start from the
-    parses the last build kept (`keep_parses`). Raises ContentError with every problem found."""
+    parses the last build kept (`keep_parses`); `files`: the digests of the input files, which the parses are
+    kept by (none: each file is read to digest it). Raises ContentError with every problem found."""
     problems = Problems()
     settings = settings or load_settings(root, problems)
-    community, found = load_community(settings, root / PARSED if kept_parses else None)
+    community, found = load_community(settings, root / PARSED if kept_parses else None, files)
     problems.extend(found)
     languages = load_languages(settings.languages, settings.locales_dir, root, problems)
     if problems.errors:

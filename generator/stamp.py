@@ -11,26 +11,19 @@ The input files' digests are kept too (`FileDigests`): the fingerprint reads onl
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import json
 import os
 import sys
-import time
 from collections.abc import Iterable, Iterator
 from importlib import metadata
 from pathlib import Path
 
 import generator
-from generator.files import sealed, unsealed, write_atomic
+from generator.digests import FileDigests
 
 RECORD = Path(".cache") / "agora" / "build.json"
-# The digests of the input files, by path (`FileDigests`).
-DIGESTS = Path(".cache") / "agora" / "digests.bin"
-# A file changed this recently when it is digested may change again within one tick of the file system's clock
-# and keep its size and times: its digest is not kept (git's "racily clean" files).
-RACY_NS = 2_000_000_000
 # Never inputs: caches and the files Python writes next to the code.
 SKIPPED_DIRS = frozenset({"__pycache__", ".git", ".cache"})
 
@@ -54,47 +47,6 @@ def _packages() -> list[str]:
     return sorted(found)
 
 
-class FileDigests:
-    """The sha256 of files, kept between builds (in `.cache/agora/digests.bin`) with each file's size,
-    modification and change times and inode: a file whose status is the one recorded is not read again. Every
-    write changes a file's change time, which nothing can set back, and a rename its inode; a file changed within
-    `RACY_NS` of being digested is not kept, so a later change within the same clock tick cannot pass unseen.
-    A missing or damaged record digests every file, as without it."""
-
-    def __init__(self, root: Path | None = None):
-        self.path = root / DIGESTS if root is not None else None
-        self.now = time.time_ns()
-        stored = unsealed(self.path.read_bytes()) if self.path is not None and self.path.is_file() else None
-        self.known: dict[str, list] = stored if isinstance(stored, dict) else {}
-        self.seen: dict[str, list] = {}
-
-    def of(self, path: Path) -> bytes:
-        name = str(path)
-        try:
-            stat = os.stat(name)
-        except OSError:
-            return b"<unreadable>"
-        status = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
-        entry = self.known.get(name)
-        if isinstance(entry, list) and len(entry) == 5 and entry[:4] == status and isinstance(entry[4], bytes):
-            self.seen[name] = entry
-            return entry[4]
-        try:
-            value = hashlib.sha256(path.read_bytes()).digest()
-        except OSError:
-            return b"<unreadable>"
-        if max(stat.st_mtime_ns, stat.st_ctime_ns) < self.now - RACY_NS:
-            self.seen[name] = [*status, value]
-        return value
-
-    def save(self) -> None:
-        """Keep the digests of the files digested since loading (only those: the record never outgrows the
-        inputs); failing costs reading the files next time."""
-        if self.path is not None and self.seen != self.known:
-            with contextlib.suppress(OSError):
-                write_atomic(self.path, sealed(self.seen))
-
-
 def _update(digest, folders: Iterable[Path], files: FileDigests) -> None:
     # Each file by its folder's place in the list and its path inside it, not by its absolute path: a checkout moved
     # elsewhere (another CI workspace, a copy) keeps its caches.
@@ -102,7 +54,7 @@ def _update(digest, folders: Iterable[Path], files: FileDigests) -> None:
         for path in _files(folder):
             inside = path.name if path == folder else path.relative_to(folder).as_posix()
             digest.update(f"\0{index}\0{inside}\0".encode("utf-8", "surrogateescape"))
-            digest.update(files.of(path))
+            digest.update(files.of(path) or b"<unreadable>")
 
 
 @functools.cache

@@ -260,7 +260,7 @@ def test_a_corrupt_or_foreign_cache_falls_back_to_a_full_build(tmp_path):
     expected = tree(root / "site")
     pages = root / ".cache" / "agora" / "pages" / f"v{cache.FORMAT}"
     with contextlib.closing(sqlite3.connect(pages / "en.sqlite")) as db, db:
-        records = db.execute("SELECT key, record FROM pages ORDER BY key LIMIT 3").fetchall()
+        records = db.execute("SELECT key, value FROM pages ORDER BY key LIMIT 3").fetchall()
         assert len(records) == 3, "the build left no page records"
         # Corrupt: a truncated record, garbage, and a record whose HTML was edited behind its digest.
         digest, _, _ = records[2][1].partition(b"\n")
@@ -268,7 +268,7 @@ def test_a_corrupt_or_foreign_cache_falls_back_to_a_full_build(tmp_path):
         raw["html"] = raw["html"].replace("<body", "<body data-poisoned")
         for (key, _), broken in zip(records, (records[0][1][:50], b"\x00garbage",
                                                digest + b"\n" + marshal.dumps(raw)), strict=True):
-            db.execute("UPDATE pages SET record = ? WHERE key = ?", (broken, key))
+            db.execute("UPDATE pages SET value = ? WHERE key = ?", (broken, key))
     # A language's database that is not one (damaged on disk): deleted and started afresh.
     (pages / "sv.sqlite").write_bytes(b"\x00not a database" * 100)
     # Foreign: another format's cache beside it is never read.
@@ -310,9 +310,15 @@ def test_a_corrupt_or_foreign_cache_falls_back_to_a_full_build(tmp_path):
         edited.write_text(text, "utf-8")
     # And the kept parses and planned Markdown: garbage and a truncated file.
     (root / ".cache" / "agora" / "parsed.pickle").write_bytes(b"\x80\x05garbage")
-    plans = sorted((root / ".cache" / "agora" / "plans").rglob("*.bin"))
-    assert plans, "the build kept no planned Markdown"
-    plans[0].write_bytes(plans[0].read_bytes()[:100])
+    plans = root / ".cache" / "agora" / "plans" / f"v{memo.FORMAT}"
+    with contextlib.closing(sqlite3.connect(plans / "en.sqlite")) as db, db:
+        renders = db.execute("SELECT key, value FROM renders ORDER BY key LIMIT 2").fetchall()
+        assert len(renders) == 2, "the build kept no planned Markdown"
+        db.execute("UPDATE renders SET value = ? WHERE key = ?", (renders[0][1][:40], renders[0][0]))
+        digest, _, _ = renders[1][1].partition(b"\n")  # edited behind its digest
+        poisoned = digest + b"\n" + marshal.dumps(unsealed(renders[1][1]) + "\n\npoisoned")
+        db.execute("UPDATE renders SET value = ? WHERE key = ?", (poisoned, renders[1][0]))
+    (plans / "sv.sqlite").write_bytes(b"\x00not a database" * 100)
     (root / ".cache" / "agora" / "build.json").unlink()
     result = run_agora("build", "--root", root)
     assert result.code == 0, result.output
@@ -534,3 +540,28 @@ def test_caches_of_other_formats_are_removed(tmp_path):
         while len(list((agora / kind).iterdir())) > 1 and time.monotonic() < deadline:
             time.sleep(0.1)
         assert [entry.name for entry in (agora / kind).iterdir()] == [f"v{FORMATS[kind]}"], kind
+
+
+def test_the_caches_drop_what_no_recent_build_used(tmp_path):
+    """Every edit adds page records and planned Markdown under new keys; once a language's store holds more than
+    twice what a build uses, the build drops the rest, so a cache kept for long (CI restores it) stays bounded."""
+    root = tmp_path / "c"
+    shutil.copytree(MINIMAL, root)
+    assert run_agora("build", "--root", root).code == 0
+    stores = {root / ".cache" / "agora" / "pages" / f"v{cache.FORMAT}" / "en.sqlite": "pages",
+              root / ".cache" / "agora" / "plans" / f"v{memo.FORMAT}" / "en.sqlite": "renders"}
+    used = {}
+    for path, table in stores.items():
+        with contextlib.closing(sqlite3.connect(path)) as db, db:
+            used[path] = {key for (key,) in db.execute(f"SELECT key FROM {table}")}
+            assert used[path], table
+            stale = [(f"stale-{index}", sealed("left by an earlier build")) for index in range(3 * len(used[path]))]
+            db.executemany(f"INSERT INTO {table} (key, value) VALUES (?, ?)", stale)
+    (root / ".cache" / "agora" / "build.json").unlink()  # build again with the same inputs
+    shutil.rmtree(root / "site")
+    result = run_agora("build", "--root", root)
+    assert result.code == 0, result.output
+    assert re.search(r"en: \d+ pages \(0 rendered", result.stderr), result.stderr  # this build's entries kept
+    for path, table in stores.items():
+        with contextlib.closing(sqlite3.connect(path)) as db:
+            assert {key for (key,) in db.execute(f"SELECT key FROM {table}")} == used[path], table

@@ -6,9 +6,9 @@ import os
 import time
 from pathlib import Path
 
-from conftest import minimal_community, run_agora
+from generator.digests import RACY_NS
 
-from generator.stamp import RACY_NS
+from conftest import minimal_community, run_agora
 
 SKIPPED = "nothing changed since the last build"
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import difflib
 import functools
-import hashlib
 import os
 import pickle
 import re
@@ -26,6 +25,7 @@ from pydantic import BaseModel, BeforeValidator, ValidationError, create_model
 
 from generator import urls
 from generator.config import Settings
+from generator.digests import FileDigests
 from generator.files import write_atomic
 from generator.model import frontmatter_yaml
 from generator.model.community import Community, Item, Version
@@ -525,18 +525,16 @@ class _Parses:
     every save, and `agora build` keeps them between builds (`keep`), so only changed files are parsed again. A
     file's problems are reported again each time."""
 
-    FORMAT = 1
+    FORMAT = 2
 
     def __init__(self) -> None:
-        self.by_source: dict[Source, tuple[str, Parsed | None, Problems]] = {}
+        self.by_source: dict[Source, tuple[bytes, Parsed | None, Problems]] = {}
         self.changed = False  # since they were last taken from or stored in a file
 
-    def read(self, path: str | Path, source: Source, problems: Problems) -> Parsed | None:
-        try:
-            with open(path, "rb") as handle:
-                digest = hashlib.sha256(handle.read()).hexdigest()
-        except OSError:
-            return read_source(path, source, problems)
+    def read(self, path: str | Path, source: Source, problems: Problems, files: FileDigests) -> Parsed | None:
+        digest = files.of(path)
+        if digest is None:
+            return read_source(path, source, problems)  # which says why it cannot be read
         known = self.by_source.get(source)
         if known is None or known[0] != digest:
             own = Problems()
@@ -589,15 +587,18 @@ def _code_version() -> str:
     return environment()
 
 
-def load_community(settings: Settings, memo: Path | None = None) -> tuple[Community, Problems]:
+def load_community(settings: Settings, memo: Path | None = None,
+                   files: FileDigests | None = None) -> tuple[Community, Problems]:
     """Read and validate everything; the community holds only the items that validated. `memo`: a file where
-    each file's parse is kept between runs, so that only changed files are parsed again."""
+    each file's parse is kept between runs, so that only changed files are parsed again; `files`: the files'
+    digests, kept between runs too (generator/digests.py)."""
+    files = files or FileDigests()
     problems = Problems()
     found = discover(settings, problems)
     collisions([source for _, source in found], problems)
     if memo is not None and not _PARSES.by_source:
         _PARSES.take(memo)
-    parsed = [p for path, source in found if (p := _PARSES.read(path, source, problems))]
+    parsed = [p for path, source in found if (p := _PARSES.read(path, source, problems, files))]
     _PARSES.only([source for _, source in found])
     items = assemble(parsed, [source for _, source in found], settings, problems)
     feeds = load_feeds(settings, problems)

@@ -2,31 +2,21 @@
 
 A page's fingerprint is a digest of everything its HTML depends on (see `AgoraPlugin.page_key`), so a record is
 either exactly what a clean build would produce for that page or it is never looked up. Records live in one
-SQLite database per language (`<lang>.sqlite`), not a file per page: a clean build of a large hub wrote tens of
-thousands of files, and creating them cost a tenth of the build (a file system creates an inode and a
-directory entry per file; SQLite appends to one file). Each record is sealed (`generator/files.py`), so one
-that is truncated, edited or foreign is a miss; a database that cannot be opened or read is deleted and
-started afresh. Builds at once (two outputs, `agora serve` beside `agora build`) take turns writing (SQLite's
-lock, held only while a batch of records is inserted), and two builds writing the same key write equal
-records. The cache is an optimisation, never a source of truth.
+SQLite database per language (`<lang>.sqlite`, see `generator/site/store.py`); a record stored under another
+key than its own, or of another shape, is a miss too. The cache is an optimisation, never a source of truth.
 """
 
 from __future__ import annotations
 
-import contextlib
-import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.files import sealed, unsealed
+from generator.site.store import Store
 
 # Bump when the record layout changes: a cache of another format is never read.
-FORMAT = 3
+FORMAT = 4
 FOLDER = Path(".cache") / "agora" / "pages" / f"v{FORMAT}"
-# Records inserted together: the write lock is held only for the insert, never while pages render.
-BATCH = 64
-# How long a build waits for another's batch before it skips writing (a miss next time, never an error).
-WAIT_SECONDS = 10
 
 
 @dataclass(frozen=True)
@@ -43,88 +33,28 @@ class PageRecord:
 
 
 class PageCache:
-    """The records of one language. Open it in the process that uses it (a connection does not survive a fork)."""
+    """The records of one language, in a `Store`. Open it in the process that uses it."""
 
     def __init__(self, root: Path, code: str):
-        self.path = root / FOLDER / f"{code}.sqlite"
-        self._db: sqlite3.Connection | None = None
-        self._broken = False
-        self._pending: list[tuple[str, bytes]] = []
-
-    def _connection(self) -> sqlite3.Connection | None:
-        if self._db is None and not self._broken:
-            try:
-                self._db = self._open()
-            except (sqlite3.Error, OSError):
-                # Not a database (damaged, or some other file): delete it and start afresh, once.
-                for suffix in ("", "-wal", "-shm"):
-                    with contextlib.suppress(OSError):
-                        Path(f"{self.path}{suffix}").unlink()
-                try:
-                    self._db = self._open()
-                except (sqlite3.Error, OSError):
-                    self._broken = True
-        return self._db
-
-    def _open(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(self.path, timeout=WAIT_SECONDS, isolation_level=None)
-        try:
-            # WAL: readers never wait for a writer. synchronous=OFF: a crash of the machine may lose the last
-            # records (a miss), never return a wrong one (each record is sealed).
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=OFF")
-            db.execute("CREATE TABLE IF NOT EXISTS pages (key TEXT PRIMARY KEY, record BLOB NOT NULL) WITHOUT ROWID")
-            db.execute("SELECT count(*) FROM pages WHERE key = ''").fetchone()  # reads the file: fails if damaged
-        except BaseException:
-            db.close()
-            raise
-        return db
+        self.store = Store(root / FOLDER / f"{code}.sqlite", "pages")
 
     def get(self, key: str) -> PageRecord | None:
-        for pending_key, data in self._pending:
-            if pending_key == key:
-                return _record(key, data)
-        db = self._connection()
-        if db is None:
-            return None
-        try:
-            row = db.execute("SELECT record FROM pages WHERE key = ?", (key,)).fetchone()
-        except sqlite3.Error:
-            return None
-        return _record(key, row[0]) if row else None
+        return _record(key, self.store.get(key))
 
     def put(self, key: str, record: PageRecord) -> None:
-        """Store `record` (in the next batch); failing to (a full disk, a busy or read-only cache) only costs a
-        render next time."""
+        """Store `record`; failing to only costs a render next time."""
         # Marshalled behind a digest of the whole record (generator/files.py): a page's HTML is tens of
         # kilobytes, which JSON would escape character by character for every page of a clean build.
-        self._pending.append((key, sealed({"key": key, **record.__dict__})))
-        if len(self._pending) >= BATCH:
-            self.flush()
+        self.store.put(key, {"key": key, **record.__dict__})
 
-    def flush(self) -> None:
-        pending, self._pending = self._pending, []
-        db = self._connection()
-        if db is None or not pending:
-            return
-        try:
-            with db:  # one transaction
-                db.execute("BEGIN IMMEDIATE")
-                db.executemany("INSERT OR REPLACE INTO pages (key, record) VALUES (?, ?)", pending)
-        except sqlite3.Error:
-            pass
+    def keep_only(self, keys: Iterable[str]) -> None:
+        self.store.keep_only(keys)
 
     def close(self) -> None:
-        self.flush()
-        if self._db is not None:
-            with contextlib.suppress(sqlite3.Error):
-                self._db.close()
-            self._db = None
+        self.store.close()
 
 
-def _record(key: str, data: bytes) -> PageRecord | None:
-    raw = unsealed(data)
+def _record(key: str, raw: object) -> PageRecord | None:
     if not isinstance(raw, dict) or raw.get("key") != key:
         return None  # truncated, edited, foreign, or stored under another name: render the page again
     return page_record(raw, html=True)

@@ -9,30 +9,30 @@ rest of the community only through `PlanView`, which is digested the same way, s
 cannot reach a template: reading anything else of the plan is an undefined variable, an error.
 
 An encoder that meets a type it does not know raises instead of guessing: a key must never be equal for two
-different inputs. The store is one file per language (`generator.files.sealed`), replaced atomically; a missing,
-truncated or foreign file is an empty memo, so the cost is a render, never a wrong page.
+different inputs. The renders are kept in one SQLite database per language (`Memo`, `generator/site/store.py`);
+a missing, damaged or foreign entry is a miss, so the cost is a render, never a wrong page.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
 import enum
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from markupsafe import Markup
 
 from generator.digests import digest
-from generator.files import sealed, unsealed, write_atomic
+from generator.files import unsealed
 from generator.i18n import Language
 from generator.model import Community, Item
 from generator.model.occurrences import next_start
 from generator.model.records import Record
+from generator.site.store import Store
 
-FORMAT = 3
+FORMAT = 4
 FOLDER = Path(".cache") / "agora" / "plans" / f"v{FORMAT}"
 
 
@@ -117,16 +117,26 @@ def _encode(value: object) -> object:
                     "to encode it (every value a template is given must be part of its key)")
 
 
-def load(root: Path, code: str) -> dict[str, str]:
-    """The memo the last build of language `code` left, or an empty one."""
-    try:
-        entries = unsealed((root / FOLDER / f"{code}.bin").read_bytes())
-    except OSError:
-        return {}
-    return entries if isinstance(entries, dict) else {}
+class Memo:
+    """One language's renders by key, kept in a `Store` (`<lang>.sqlite`): only new ones are written, so an edit
+    build does not rewrite the whole plan (megabytes of Markdown on a large hub), and each is unsealed only when
+    the planner asks for it. Open it in the process that uses it."""
 
+    def __init__(self, root: Path, code: str):
+        self.store = Store(root / FOLDER / f"{code}.sqlite", "renders")
+        self._sealed: dict[str, bytes] | None = None
 
-def save(root: Path, code: str, entries: dict[str, str]) -> None:
-    """Keep `entries` (this build's outputs only, so the memo never outgrows the site); failing costs renders."""
-    with contextlib.suppress(OSError):
-        write_atomic(root / FOLDER / f"{code}.bin", sealed(entries))
+    def get(self, key: str) -> str | None:
+        if self._sealed is None:  # a plan asks for nearly every entry: read them at once
+            self._sealed = self.store.raw_values()
+        data = self._sealed.get(key)
+        text = unsealed(data) if data is not None else None
+        return text if isinstance(text, str) else None
+
+    def keep(self, rendered: Mapping[str, str], new: Iterable[str]) -> None:
+        """Store the `new` renders of `rendered` (this build's, by key) and drop what no recent build used;
+        failing to costs renders next time."""
+        for key in new:
+            self.store.put(key, rendered[key])
+        self.store.keep_only(rendered)
+        self.store.close()

@@ -32,14 +32,16 @@ class SitePlan:
     lang: Language
     languages: dict[str, Language]
     today: dt.date
-    # What the last build rendered, by `memo.render_key`, and what every render depends on besides its values
-    # (the build's settings, catalogs, templates and code); without a context nothing is reused.
-    memo: Mapping[str, str] = field(default_factory=dict)
+    # What earlier builds rendered, by `memo.render_key` (anything with `get`: a `memo.Memo`), and what every
+    # render depends on besides its values (the build's settings, catalogs, templates and code); without a
+    # context nothing is reused.
+    memo: Mapping[str, str] | memo.Memo = field(default_factory=dict)
     context: str | None = None
     pages: list[PlannedPage] = field(default_factory=list)
     files: list[PlannedFile] = field(default_factory=list)
-    # This plan's renders by key, for the next build's memo.
+    # This plan's renders by key, for the next build's memo, and the keys of those not found in `memo`.
     rendered: dict[str, str] = field(default_factory=dict)
+    fresh: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         options = self.community.settings.options
@@ -88,9 +90,12 @@ class SitePlan:
         if self.context is None:
             return make(*args, **kwargs)
         key = memo.render_key(self.context, *inputs)
-        text = self.memo.get(key)
+        text = self.rendered.get(key)
+        if text is None:
+            text = self.memo.get(key)
         if text is None:
             text = make(*args, **kwargs)
+            self.fresh.add(key)
         self.rendered[key] = text
         return text
 
@@ -315,7 +320,7 @@ def _calendar_text(*args: object) -> str:
 
 
 def plan_language(community: Community, languages: dict[str, Language], code: str, today: dt.date, *,
-                  reuse: Mapping[str, str] | None = None, context: str | None = None) -> SitePlan:
+                  reuse: Mapping[str, str] | memo.Memo | None = None, context: str | None = None) -> SitePlan:
     """Every page and file of language `code`; the same inputs give the same plan, in the same order.
 
     With a `context` (a digest of everything outside the community that templates depend on), renders are keyed

@@ -271,6 +271,7 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         self.kept: set[str] = set()
         self.kept_outputs: dict[str, list[int]] = {}
         self.kept_pages: dict[str, dict] = {}
+        self.keys: dict[str, str] = {}  # each page's key in the page cache, by src_uri
 
     # Runs before the search plugin's on_config, which picks its stemmer from theme.language.
     @event_priority(100)
@@ -285,9 +286,10 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         self.settings, self.languages, self.code = settings, languages, code
         # The planner's renders are kept between `agora build`s like pages are (plain `mkdocs build` keeps none).
         keeping = self.cache is not None and self.context_key is not None
-        self.memo = memo.load(settings.root, code) if keeping and self.reuse else {}
+        self.memo = memo.Memo(settings.root, code) if keeping else None
         self.plan = plan_language(inputs.community, languages, code, self.today or inputs.today,
-                                  reuse=self.memo, context=self.context_key if keeping else None)
+                                  reuse=self.memo if self.reuse else None,
+                                  context=self.context_key if keeping else None)
         self.planned = {}
         for planned in self.plan.pages:
             uri = urls.src_uri(planned.url)
@@ -664,13 +666,14 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
     def on_post_build(self, config: MkDocsConfig) -> None:
         logging.getLogger("mkdocs").removeHandler(self.warnings_handler)
         self._replay_unchanged(until=None)
-        rendered = self.plan.rendered
-        if self.plan.context is not None and rendered.keys() != self.memo.keys():
-            memo.save(self.settings.root, self.code, rendered)
+        if self.memo is not None:
+            self.memo.keep(self.plan.rendered, self.plan.fresh)
         if self.build_key is not None and self.manifest_path is not None:
             self._take_over_unchanged(Path(config.site_dir))
             self._write_manifest(Path(config.site_dir))
         if self.cache is not None:
+            if self.keys:
+                self.cache.keep_only(self.keys.values())
             self.cache.close()  # the last batch of records
 
     def _take_over_unchanged(self, site_dir: Path) -> None:
