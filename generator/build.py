@@ -92,9 +92,6 @@ class PageError(Exception):
     """A page failed to convert or render; the message names the page, the phase and the file behind it."""
 
 
-# The collector's thresholds as Python sets them (see `_in_worker`).
-_DEFAULT_THRESHOLD = gc.get_threshold()
-
 # Set in the parent just before the workers are forked (they inherit it instead of receiving a pickled copy).
 _SHARED: tuple[BuildInputs, str | None, object] | None = None
 
@@ -117,7 +114,6 @@ def build_language(root: Path, code: str, site_dir: Path, strict: bool, reuse: b
     from generator.site.cache import PageCache
 
     inputs, context_key, queue = _SHARED
-    _in_worker()
     started = time.perf_counter()
     logging.getLogger("mkdocs").setLevel(logging.WARNING)
     config = load_config(str(root / CONFIG_FILE), site_dir=str(site_dir), strict=strict)
@@ -190,11 +186,6 @@ def _output_clash(settings: Settings, out: Path, letters: Path | None) -> str | 
 
 def build(root: Path, options: BuildOptions = BuildOptions()) -> int:
     """Build the site (and the newsletter issues) of the repository at `root`; returns an exit status."""
-    with _collecting_less():
-        return _build(root, options)
-
-
-def _build(root: Path, options: BuildOptions) -> int:
     root = root.resolve()
     try:
         settings = load_settings(root)
@@ -228,7 +219,8 @@ def _build(root: Path, options: BuildOptions) -> int:
                   file=sys.stderr)
             return EXIT_OK
     try:
-        inputs = load_inputs(root, options.today, settings, kept_parses=True, files=files)
+        with _collecting_less():
+            inputs = load_inputs(root, options.today, settings, kept_parses=True, files=files)
     except ContentError as exc:
         return _stopped(exc.problems)  # the outputs, and the record of them, stay as they were
     if options.remember:
@@ -364,24 +356,18 @@ def _language_folders(staging: Path, codes: list[str], default: str, configured:
 
 @contextlib.contextmanager
 def _collecting_less() -> Iterator[None]:
-    """Run the cyclic garbage collector a hundredth as often while this process loads the community: it
-    allocates hundreds of thousands of objects that all live to the end, and at the default threshold the
-    collector scanned them again and again (loading at N = 2,000: 0.36 → 0.25 s). The workers collect at the
-    default rate (`_in_worker`)."""
+    """Run the cyclic garbage collector a hundredth as often while the community loads: it allocates hundreds of
+    thousands of objects that all live to the end of the build, and at the default threshold the collector
+    scanned them again and again (loading at N = 2,000: 0.36 → 0.25 s). Only there: the workers, forked later,
+    keep the default, since at a hundredth of the collections a clean build held a third more memory at its
+    peak (N = 1,000: 576 against 436 MB; over the 1 GB target at N = 2,000) for no gain measurable here. What
+    saves the workers' time is the frozen community (`gc.freeze` before forking)."""
     threshold = gc.get_threshold()
     gc.set_threshold(70_000, 20, 20)
     try:
         yield
     finally:
         gc.set_threshold(*threshold)
-
-
-def _in_worker() -> None:
-    """A forked worker collects garbage at the default rate: at a hundredth of the collections a clean build's
-    worker held a third more memory at its peak (N = 1,000: 576 against 436 MB for the build), over the 1 GB
-    target at N = 2,000, for a gain lost in this machine's noise. What saves the workers' time is the frozen
-    community (`gc.freeze` before forking): the collector no longer scans it in every collection."""
-    gc.set_threshold(*_DEFAULT_THRESHOLD)
 
 
 def _prepare_for_workers(inputs: BuildInputs) -> None:
@@ -402,5 +388,4 @@ def build_newsletters(codes: list[str], folder: Path, strict: bool) -> int:
     from generator.newsletter import build_issues
 
     inputs = _SHARED[0]
-    _in_worker()
     return len(build_issues(inputs.community, inputs.languages, codes, folder, strict))

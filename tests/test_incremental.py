@@ -308,8 +308,9 @@ def test_a_corrupt_or_foreign_cache_falls_back_to_a_full_build(tmp_path):
         text = edited.read_text("utf-8").replace("<body", "<body data-edited")
         edited.unlink()  # not written through: the two trees share the file
         edited.write_text(text, "utf-8")
-    # And the kept parses and planned Markdown: garbage and a truncated file.
+    # And the kept parses, input digests and planned Markdown: garbage and damaged entries.
     (root / ".cache" / "agora" / "parsed.pickle").write_bytes(b"\x80\x05garbage")
+    (root / ".cache" / "agora" / "digests.bin").write_bytes(b"garbage\n")
     plans = root / ".cache" / "agora" / "plans" / f"v{memo.FORMAT}"
     with contextlib.closing(sqlite3.connect(plans / "en.sqlite")) as db, db:
         renders = db.execute("SELECT key, value FROM renders ORDER BY key LIMIT 2").fetchall()

@@ -129,7 +129,7 @@ class Store:
                 db.execute("BEGIN IMMEDIATE")
                 db.execute("CREATE TEMP TABLE IF NOT EXISTS used (key TEXT PRIMARY KEY) WITHOUT ROWID")
                 db.execute("DELETE FROM used")
-                db.executemany("INSERT OR IGNORE INTO used (key) VALUES (?)", ((key,) for key in sorted(used)))
+                db.executemany("INSERT OR IGNORE INTO used (key) VALUES (?)", ((key,) for key in used))
                 db.execute(f"DELETE FROM {self.table} WHERE key NOT IN (SELECT key FROM used)")
         except sqlite3.Error:
             pass
