@@ -1,8 +1,8 @@
 """`agora build`: validate, then one MkDocs + Material build per language in parallel, then swap `site/` in.
 
 The parent process loads and validates the community once; forked workers inherit it and each runs a real MkDocs
-build for one language into its own folder. The default language's tree becomes the site root and the others
-move under `<lang>/`.
+build for one language into its own folder (with one job, the parent builds them itself, one after the other).
+The default language's tree becomes the site root and the others move under `<lang>/`.
 
 Incremental: every page's HTML is kept in the page cache (`generator/site/cache.py`) under a key that covers all
 it depends on, and a page whose key is unchanged is restored instead of converted and rendered. Every page is
@@ -27,7 +27,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,12 +88,19 @@ class _NotDirty(logging.Filter):
         return not record.getMessage().startswith("A 'dirty' build is being performed")
 
 
+_NOT_DIRTY = _NotDirty()  # one instance: a process may build many times (`agora serve`, `--jobs 1`)
+
+
 class PageError(Exception):
     """A page failed to convert or render; the message names the page, the phase and the file behind it."""
 
 
 # Set in the parent just before the workers are forked (they inherit it instead of receiving a pickled copy).
 _SHARED: tuple[BuildInputs, str | None, object] | None = None
+
+
+# The thread storing the last build's parses (`inputs.keep_parses`); not a daemon: the process exits after it.
+_KEEPING: threading.Thread | None = None
 
 
 def _epoch(day: dt.date) -> int:
@@ -128,10 +135,11 @@ def build_language(root: Path, code: str, site_dir: Path, strict: bool, reuse: b
         plugin.spare_manifest_path, plugin.discard = spare
     # Dirty: pages and files the plugin marks unchanged are neither built nor copied.
     dirty = previous is not None and reuse
-    logging.getLogger("mkdocs.commands.build").addFilter(_NotDirty())
+    logging.getLogger("mkdocs.commands.build").addFilter(_NOT_DIRTY)
     try:
         mkdocs_build(config, dirty=dirty)
     except Exception as exc:
+        logging.getLogger("mkdocs").removeHandler(getattr(plugin, "warnings_handler", None))
         if plugin.current is not None:
             raise PageError(_blame(plugin.current, code, exc)) from None
         if where := _template_frame(exc):
@@ -187,6 +195,9 @@ def _output_clash(settings: Settings, out: Path, letters: Path | None) -> str | 
 def build(root: Path, options: BuildOptions = BuildOptions()) -> int:
     """Build the site (and the newsletter issues) of the repository at `root`; returns an exit status."""
     root = root.resolve()
+    global _KEEPING, _SHARED
+    if _KEEPING is not None:
+        _KEEPING.join()  # the last build's parses are stored before these are read or changed
     try:
         settings = load_settings(root)
     except ContentError as exc:
@@ -246,10 +257,9 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> int:
     # copies, its pages in every worker): a third of an edit build's CPU time at N = 2,000 went to rescanning
     # it. Unfrozen after the build: `agora serve` builds again in this process.
     gc.freeze()
-    keeping = threading.Thread(target=keep_parses, args=(root,))
+    _KEEPING = threading.Thread(target=keep_parses, args=(root,))
     context = multiprocessing.get_context("fork")
     queue = context.SimpleQueue()
-    global _SHARED
     _SHARED = (inputs, context_key, queue if options.progress is not False else None)
     results: dict[str, LanguageResult] = {}
     # MkDocs dates its sitemap from SOURCE_DATE_EPOCH; pin it to the reference date so output is reproducible
@@ -266,17 +276,16 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> int:
                         for code in codes}
             discard = functools.partial(discard_beside, out)
             spares = {code: (manifest.location(root, out, code, spare=True), discard) for code in codes}
-            with Progress(codes, queue, interactive=sys.stderr.isatty()), \
-                    ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            with Progress(codes, queue, interactive=sys.stderr.isatty()), _workers(jobs, context) as pool:
                 # The newsletters first: an e-mail over the size limit stops the build before most languages.
                 letters_job = pool.submit(build_newsletters, codes, letters_staging, options.strict) \
                     if letters_staging else None
                 futures = [pool.submit(build_language, root, code, folders[code], options.strict,
                                        not options.force, previous[code], spares[code], options.remember)
                            for code in codes]
-                # While the workers build (they are forked by now): under `agora serve`, one language's worker
-                # leaves a CPU to spare, and storing the parses would otherwise delay every preview.
-                keeping.start()
+                # While the workers build (they are forked by now), or else while the output is swapped in and
+                # the browser reloads: waited for by the next build in this process, and at its exit.
+                _KEEPING.start()
                 done, pending = wait([*filter(None, [letters_job]), *futures], return_when=FIRST_EXCEPTION)
                 for future in pending:
                     future.cancel()
@@ -301,8 +310,6 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> int:
         print(f"build failed: {reason}\nthe previous {kept} unchanged", file=sys.stderr)
         return EXIT_ERRORS
     finally:
-        if keeping.is_alive():
-            keeping.join()
         gc.unfreeze()
         _SHARED = None
         if epoch_given is None:
@@ -330,6 +337,38 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> int:
     if letters:
         print(f"newsletters in {letters}", file=sys.stderr)
     return EXIT_OK
+
+
+class _InProcess:
+    """An executor for one job at a time: each runs in this process when submitted, and none after one has
+    failed. With one job, a worker process would only cost its fork: `agora serve` previews one language,
+    and a save's build then starts at once, in a process that already holds what it needs."""
+
+    def __init__(self) -> None:
+        self.failed = False
+
+    def __enter__(self) -> _InProcess:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+    def submit(self, job: Callable, /, *args: object) -> Future:
+        future = Future()
+        if self.failed:
+            future.cancel()
+            return future
+        future.set_running_or_notify_cancel()
+        try:
+            future.set_result(job(*args))
+        except Exception as exc:  # noqa: BLE001 - handed on, as a worker's would be
+            self.failed = True
+            future.set_exception(exc)
+        return future
+
+
+def _workers(jobs: int, context) -> ProcessPoolExecutor | _InProcess:
+    return _InProcess() if jobs == 1 else ProcessPoolExecutor(max_workers=jobs, mp_context=context)
 
 
 def _language_folders(staging: Path, codes: list[str], default: str, configured: list[str]) -> dict[str, Path]:

@@ -117,20 +117,34 @@ def _encode(value: object) -> object:
                     "to encode it (every value a template is given must be part of its key)")
 
 
+# The last plan this process made, by its memo's file: `agora serve` plans its language again after every save,
+# and reading and unsealing every entry of the store again cost a tenth of a preview. One language's only: a
+# process building several (`--jobs 1`) would otherwise hold them all.
+_LAST: dict[Path, Mapping[str, str]] = {}
+
+
 class Memo:
     """One language's renders by key, kept in a `Store` (`<lang>.sqlite`): only new ones are written, so an edit
     build does not rewrite the whole plan (megabytes of Markdown on a large hub), and each is unsealed only when
     the planner asks for it. Open it in the process that uses it."""
 
     def __init__(self, root: Path, code: str):
-        self.store = Store(root / FOLDER / f"{code}.sqlite", "renders")
+        self.path = root / FOLDER / f"{code}.sqlite"
+        self.store = Store(self.path, "renders")
         self._sealed: dict[str, bytes] | None = None
+        self._last = _LAST.get(self.path, {})
 
     def get(self, key: str) -> str | None:
-        if self._sealed is None:  # a plan asks for nearly every entry: read them at once
-            self._sealed = self.store.raw_values()
-        data = self._sealed.get(key)
-        text = unsealed(data) if data is not None else None
+        text = self._last.get(key)  # a key digests all a render depends on: the text is still right
+        if text is not None:
+            return text
+        if self._last:  # nearly every entry is at hand: ask the store for the few others
+            text = self.store.get(key)
+        else:
+            if self._sealed is None:  # a plan asks for nearly every entry: read them at once
+                self._sealed = self.store.raw_values()
+            data = self._sealed.get(key)
+            text = unsealed(data) if data is not None else None
         return text if isinstance(text, str) else None
 
     def keep(self, rendered: Mapping[str, str], new: Iterable[str]) -> None:
@@ -140,3 +154,5 @@ class Memo:
             self.store.put(key, rendered[key])
         self.store.keep_only(rendered)
         self.store.close()
+        _LAST.clear()
+        _LAST[self.path] = rendered
