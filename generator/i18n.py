@@ -7,6 +7,7 @@ Catalogs are compiled in memory (no `.mo` files in git). Every formatting call t
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import zoneinfo
 from dataclasses import dataclass
@@ -132,14 +133,24 @@ class Language:
         return self.gettext("(%(language)s)", language=self.language_name(code))
 
 
+# The catalogs this process compiled, by file, with the digest of what they were compiled from: `agora serve`
+# loads the languages again after every save, and parsing and compiling the catalogs was a twentieth of a
+# preview. A catalog that failed is not kept.
+_COMPILED: dict[str, tuple[bytes, Translations]] = {}
+
+
 def read_catalog(path: Path, rel: str, problems: Problems) -> NullTranslations:
     """Compile one `.po` file in memory; a broken catalog is a located error, a missing one a warning."""
     if not path.exists():
         problems.warning(rel, "(catalog)", "missing: the interface falls back to English")
         return NullTranslations()
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).digest()
+    kept = _COMPILED.get(str(path))
+    if kept is not None and kept[0] == digest:
+        return kept[1]
     try:
-        with path.open("rb") as handle:
-            catalog = read_po(handle, abort_invalid=True)
+        catalog = read_po(io.BytesIO(data), abort_invalid=True)
     except PoFileError as exc:
         problems.error(rel, "(catalog)", str(exc), getattr(exc, "lineno", None))
         return NullTranslations()
@@ -149,7 +160,9 @@ def read_catalog(path: Path, rel: str, problems: Problems) -> NullTranslations:
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
     buffer.seek(0)
-    return Translations(buffer, domain=DOMAIN)
+    compiled = Translations(buffer, domain=DOMAIN)
+    _COMPILED[str(path)] = (digest, compiled)
+    return compiled
 
 
 def load_languages(codes: tuple[str, ...], locales_dir: Path, root: Path, problems: Problems) -> dict[str, Language]:

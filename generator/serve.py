@@ -18,6 +18,8 @@ from generator.problems import EXIT_OK, EXIT_USAGE, ContentError, print_problems
 from generator.urls import prefix
 
 PREVIEW = Path(".cache") / "agora" / "serve" / "site"
+# How long no file may change before a save is built (watched through the system).
+QUIET_SECONDS = 0.05
 
 
 def _watched_by_the_system(server) -> None:
@@ -82,6 +84,10 @@ def serve(root: Path, *, languages: str | None, addr: str, today: dt.date | None
         server = LiveReloadServer(builder=rebuild, host=host, port=int(port), root=str(out))
         if not polling:
             _watched_by_the_system(server)
+            # MkDocs waits for 0.1 s without a change before building, a margin made for its polling; the
+            # system reports a save's events within a millisecond of each other. A build that starts in the
+            # middle of a burst of changes (a checkout) is followed by another once it ends.
+            server.build_delay = QUIET_SECONDS
         for folder in watched:
             server.watch(folder)
         return server

@@ -400,6 +400,11 @@ def _identity(source: Source) -> tuple[str, str | None, str]:
     return source.kind, source.course, _key(source.slug)
 
 
+# The last load's items, by identity, with the parses and languages each was made of (`assemble`): `agora serve`
+# loads the community again after every save, and made and fingerprinted every item again.
+_ASSEMBLED: dict[tuple, tuple] = {}
+
+
 def assemble(
     parsed: list[Parsed], sources: list[Source], settings: Settings, problems: Problems
 ) -> dict[str, list[Item]]:
@@ -427,11 +432,20 @@ def assemble(
     default = settings.default_language
     strict = settings.options.translations.strict_collections
     items: dict[str, list[Item]] = defaultdict(list)
+    context = (default, tuple(settings.languages))
+    assembled: dict[tuple, tuple] = {}
     for key, p in originals.items():
         lang = getattr(p.record, "language", None) or default
         versions: dict[str, Version] = {}
         source_lines: dict[str, int | None] = {}
-        for t in sorted(translations.pop(key, []), key=lambda t: t.source.rel):
+        found = sorted(translations.pop(key, []), key=lambda t: t.source.rel)
+        parts = (p, *found)
+        kept = _ASSEMBLED.get(key)
+        # The same parses (the very objects: the parse cache hands out one per unchanged file) with the same
+        # languages make the same item: take the last load's, with its fingerprint already computed.
+        same = kept is not None and kept[0] == context and len(kept[1]) == len(parts) \
+            and all(a is b for a, b in zip(kept[1], parts, strict=True))
+        for t in found:
             tlang = t.source.lang
             if tlang in versions:
                 problems.error(t.source.rel, "(file name)", f"duplicate {tlang!r} translation: {versions[tlang].path} "
@@ -445,17 +459,21 @@ def assemble(
                 problems.error(t.source.rel, "(file name)", f"translates into {tlang!r}, the language of the "
                                                             f"original; edit {p.source.rel} instead")
                 continue
+            source_lines[tlang] = t.source_line
+            if same:
+                versions[tlang] = kept[2].translations[tlang]
+                continue
             update = {k: v for k in t.record.model_fields_set - {"source"} if (v := getattr(t.record, k)) is not None}
             record = p.record.model_copy(update=update)
             versions[tlang] = Version(record, t.body if t.body.strip() else p.body, tlang, t.source.rel,
                                       source=t.record.source)
-            source_lines[tlang] = t.source_line
-        item = Item(
+        item = kept[2] if same else Item(
             kind=p.source.kind, slug=p.source.slug, path=p.source.rel, lang=lang, record=p.record, body=p.body,
             translations=versions, course=p.source.course, order=p.source.order,
         )
+        assembled[key] = (context, parts, item)
         items[p.source.kind].append(item)
-        for tlang, version in versions.items():
+        for tlang, version in item.translations.items():
             if status(item, tlang) == "stale":
                 # A stale guideline holds members to rules that changed: a warning (an error with --strict) in the
                 # collections the settings name; elsewhere a note that never fails a run.
@@ -463,6 +481,8 @@ def assemble(
                 report(version.path, "source", f"the original changed since this translation; update it (`agora "
                                                f"translations --diff` shows how {item.path} changed), then run "
                                                f"`agora translations mark {version.path}`", source_lines[tlang])
+    _ASSEMBLED.clear()
+    _ASSEMBLED.update(assembled)
     originals_found = {_identity(s) for s in sources if not s.lang}
     for key, orphans in translations.items():
         if key in originals_found:
