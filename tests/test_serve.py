@@ -79,6 +79,20 @@ def test_a_save_shows_in_the_open_swedish_page(tmp_path):
     assert "sv: " in output and "reused" in output, output  # the rebuilds were incremental
     assert output.count("building 1 languages") == 3, output  # the first build and one for each save
     assert not (root / "site").exists()  # the preview never touches the published output
+    # The preview after two saves, built in one process that kept its renders, catalogs and items between builds,
+    # is what a fresh process builds from the same inputs with no cache, byte for byte.
+    fresh = tmp_path / "fresh"
+    subprocess.run([sys.executable, "-m", "generator", "build", "--root", root, "--lang", "sv", "--force",
+                    "--out", fresh], check=True, capture_output=True,
+                   env={**os.environ, "SOURCE_DATE_EPOCH": "1795132800"})
+    preview, built = tree(root / ".cache" / "agora" / "serve" / "site"), tree(fresh)
+    assert sorted(preview) == sorted(built)
+    assert [name for name in preview if preview[name] != built[name]] == []
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {path.relative_to(folder).as_posix(): path.read_bytes()
+            for path in sorted(folder.rglob("*")) if path.is_file()}
 
 
 def test_polling_serve_sees_a_save(tmp_path):
