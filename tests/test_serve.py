@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
+from test_incremental import assert_same_tree
 
 from conftest import ROOT, copy_demo
 
@@ -85,14 +86,7 @@ def test_a_save_shows_in_the_open_swedish_page(tmp_path):
     subprocess.run([sys.executable, "-m", "generator", "build", "--root", root, "--lang", "sv", "--force",
                     "--out", fresh], check=True, capture_output=True,
                    env={**os.environ, "SOURCE_DATE_EPOCH": "1795132800"})
-    preview, built = tree(root / ".cache" / "agora" / "serve" / "site"), tree(fresh)
-    assert sorted(preview) == sorted(built)
-    assert [name for name in preview if preview[name] != built[name]] == []
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    return {path.relative_to(folder).as_posix(): path.read_bytes()
-            for path in sorted(folder.rglob("*")) if path.is_file()}
+    assert_same_tree(root / ".cache" / "agora" / "serve" / "site", fresh)
 
 
 def test_polling_serve_sees_a_save(tmp_path):
