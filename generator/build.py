@@ -253,9 +253,9 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> int:
     print(f"building {len(codes)} languages with {jobs} parallel jobs (reference date {inputs.today})",
           file=sys.stderr)
     _prepare_for_workers(inputs)
-    # The workers inherit the community: frozen, the collector never scans it again (nor touches, and so
-    # copies, its pages in every worker): a third of an edit build's CPU time at N = 2,000 went to rescanning
-    # it. Unfrozen after the build: `agora serve` builds again in this process.
+    # The workers inherit the community (and the fingerprints just made): frozen, the collector never scans it
+    # again (nor touches, and so copies, its pages in every worker): a third of an edit build's CPU time at
+    # N = 2,000 went to rescanning it. Unfrozen after the build: `agora serve` builds again in this process.
     gc.freeze()
     _KEEPING = threading.Thread(target=keep_parses, args=(root,))
     context = multiprocessing.get_context("fork")
@@ -397,14 +397,16 @@ def _language_folders(staging: Path, codes: list[str], default: str, configured:
 def _collecting_less() -> Iterator[None]:
     """Run the cyclic garbage collector a hundredth as often while the community loads: it allocates hundreds of
     thousands of objects that all live to the end of the build, and at the default threshold the collector
-    scanned them again and again (loading at N = 2,000: 0.36 → 0.25 s). Only there: the workers, forked later,
-    keep the default, since at a hundredth of the collections a clean build held a third more memory at its
-    peak (N = 1,000: 576 against 436 MB; over the 1 GB target at N = 2,000) for no gain measurable here. What
-    saves the workers' time is the frozen community (`gc.freeze` before forking)."""
+    scanned them again and again (loading at N = 2,000: 0.36 → 0.25 s). Once loaded they are frozen (`build`
+    unfreezes them when it ends), so the collections due right after (a tenth of a second each at N = 2,000,
+    before the workers were forked) never scan them again. Only there: the workers, forked later, keep the
+    default threshold, since at a hundredth of the collections a clean build held a third more memory at its
+    peak (N = 1,000: 576 against 436 MB; over the 1 GB target at N = 2,000) for no gain measurable here."""
     threshold = gc.get_threshold()
     gc.set_threshold(70_000, 20, 20)
     try:
         yield
+        gc.freeze()
     finally:
         gc.set_threshold(*threshold)
 

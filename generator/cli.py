@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -124,8 +125,12 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     from generator.build import BuildOptions, build
 
-    return build(args.root, BuildOptions(out=args.out, languages=tuple(args.lang) if args.lang else None,
-                                         today=args.today, strict=args.strict, jobs=args.jobs, force=args.force))
+    status = build(args.root, BuildOptions(out=args.out, languages=tuple(args.lang) if args.lang else None,
+                                           today=args.today, strict=args.strict, jobs=args.jobs, force=args.force))
+    # The process ends after this: with everything it holds frozen, the collection Python runs as it exits does
+    # not scan the whole community (a tenth of a second of every build at N = 2,000).
+    gc.freeze()
+    return status
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -11,7 +11,7 @@ import hashlib
 import io
 import zoneinfo
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from babel import Locale, dates, lists, numbers, units
@@ -59,7 +59,9 @@ class Language:
         return text % {"num": self.number(count), **values}
 
     def date(self, value: dt.date, form: str = "long") -> str:
-        return dates.format_date(value, form, locale=self.locale)
+        if type(value) is not dt.date:  # a datetime: equal to another in another zone, which may be another day
+            return dates.format_date(value, form, locale=self.locale)
+        return _format_date(value, form, self.locale)
 
     def month(self, value: dt.date) -> str:
         """"November 2026" in the locale's own stand-alone form."""
@@ -137,6 +139,13 @@ class Language:
 # loads the languages again after every save, and parsing and compiling the catalogs was a twentieth of a
 # preview. A catalog that failed is not kept.
 _COMPILED: dict[str, tuple[bytes, Translations]] = {}
+
+
+# A hub's list pages show the same few hundred dates again and again (every post's, in every index, tag and member
+# page that lists it): Babel parses the pattern and formats each anew.
+@lru_cache(maxsize=4096)
+def _format_date(value: dt.date, form: str, locale: Locale) -> str:
+    return dates.format_date(value, form, locale=locale)
 
 
 def read_catalog(path: Path, rel: str, problems: Problems) -> NullTranslations:

@@ -17,7 +17,6 @@ import json
 import os
 import sys
 from collections.abc import Iterable, Iterator
-from importlib import metadata
 from pathlib import Path
 
 import generator
@@ -26,6 +25,7 @@ from generator.digests import FileDigests
 RECORD = Path(".cache") / "agora" / "build.json"
 # Never inputs: caches and the files Python writes next to the code.
 SKIPPED_DIRS = frozenset({"__pycache__", ".git", ".cache"})
+METADATA_FOLDERS = (".dist-info", ".egg-info")
 
 
 def _files(folder: Path) -> Iterator[Path]:
@@ -41,9 +41,18 @@ def _files(folder: Path) -> Iterator[Path]:
 
 
 def _packages() -> list[str]:
-    """Every installed distribution and its version: a new MkDocs, Material or Babel can change the output."""
-    found = {f"{dist.metadata['Name']}=={dist.version}".lower() for dist in metadata.distributions()
-             if dist.metadata["Name"]}
+    """Every installed distribution and its version: a new MkDocs, Material or Babel can change the output.
+
+    By the names of their metadata folders, which are `<name>-<version>.dist-info` (or `.egg-info`): installing,
+    upgrading or removing a package renames or adds one. Reading each distribution's METADATA instead (what
+    `importlib.metadata` does) was a sixth of a second before every build could start."""
+    found = set()
+    for folder in sys.path:
+        try:
+            with os.scandir(folder or ".") as entries:
+                found.update(entry.name.lower() for entry in entries if entry.name.endswith(METADATA_FOLDERS))
+        except OSError:  # a zip file or a folder that is not there
+            continue
     return sorted(found)
 
 

@@ -13,8 +13,8 @@ from conftest import minimal_community, run_agora
 SKIPPED = "nothing changed since the last build"
 
 
-def build(root: Path, *args: str):
-    result = run_agora("build", "--root", root, "--today", "2026-11-20", *args)
+def build(root: Path, *args: str, env: dict | None = None):
+    result = run_agora("build", "--root", root, "--today", "2026-11-20", *args, env=env)
     assert result.code == 0, result.output
     return result
 
@@ -55,6 +55,16 @@ def test_an_unchanged_build_is_skipped_and_every_change_builds_again(tmp_path: P
         assert SKIPPED not in build(root).stderr
         assert removed.is_file()
         assert SKIPPED in build(root).stderr
+
+    # A package installed, then upgraded (its metadata folder on the import path, as pip writes it): a new
+    # version of a library can change the output.
+    packages = tmp_path / "packages"
+    (packages / "example_theme_addon-1.0.dist-info").mkdir(parents=True)
+    with_packages = {"PYTHONPATH": str(packages)}
+    assert SKIPPED not in build(root, env=with_packages).stderr
+    assert SKIPPED in build(root, env=with_packages).stderr
+    (packages / "example_theme_addon-1.0.dist-info").rename(packages / "example_theme_addon-1.1.dist-info")
+    assert SKIPPED not in build(root, env=with_packages).stderr
 
     # Different options, and --force.
     assert SKIPPED not in build(root, "--lang", "en").stderr

@@ -78,12 +78,20 @@ _PLAIN = frozenset({str, int, float, bool, type(None)})
 def _encode(value: object) -> object:
     """`value` as plain values (text, numbers, lists), tagged by type so that values of different types never
     encode alike."""
-    # Exact types first: a page's values are mostly text and items, and a key is made for every page.
+    # Exact types first: a page's values are mostly text, items and dicts and lists of them, and a key is made
+    # for every page.
     kind = type(value)
     if kind in _PLAIN:
         return value
     if kind is Item:
         return ["item", value.fingerprint]
+    if kind is dict:
+        return ["map", [[_encode(k), _encode(v)] for k, v in value.items()]]
+    if kind is tuple or kind is list:
+        return ["seq", [_encode(v) for v in value]]
+    if kind is PlanView:
+        return ["plan", value.fingerprint]
+    # Then by kind, in an order where no value matches a branch meant for another.
     if isinstance(value, (int, float)):  # subclasses: IntEnum, say
         return value
     if isinstance(value, Markup):

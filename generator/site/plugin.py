@@ -782,7 +782,7 @@ def _source_of(file: File) -> str:
     if file.abs_src_path is None:
         content = file.content_bytes
         return hashlib.sha256(content).hexdigest()
-    stat = Path(file.abs_src_path).stat()
+    stat = os.stat(file.abs_src_path)
     return f"{file.abs_src_path}\0{stat.st_size}\0{stat.st_mtime_ns}"
 
 
