@@ -10,13 +10,17 @@ import datetime as dt
 import functools
 import zoneinfo
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-from icalendar import Calendar, Event, Timezone, vRecur
 
 from generator.model import Item
 from generator.model.occurrences import last_end
 from generator.model.records import Event as EventRecord
+
+# icalendar is imported where a calendar is made: an edit build takes every calendar from the planner's memo
+# and never needs it (its import was a twentieth of a second before the language builds could start).
+if TYPE_CHECKING:
+    from icalendar import Event, Timezone
 
 PRODID = "-//Agora//Community hub//EN"
 
@@ -27,6 +31,8 @@ def uid(slug: str, site_url: str) -> str:
 
 def _event(item: Item[EventRecord], title: str, summary: str | None, url: str, site_url: str,
            stamp: dt.datetime) -> Event:
+    from icalendar import Event, vRecur
+
     record = item.record
     zone = zoneinfo.ZoneInfo(record.timezone)
     event = Event()
@@ -47,6 +53,8 @@ def _event(item: Item[EventRecord], title: str, summary: str | None, url: str, s
 def calendar(events: Iterable[tuple[Item[EventRecord], str, str | None, str]], site_url: str, name: str,
              stamp: dt.datetime) -> bytes:
     """`events` holds (item, localized title, localized summary, absolute page URL) tuples."""
+    from icalendar import Calendar
+
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -73,4 +81,6 @@ def _timezone(tzid: str, first_year: int, end_year: int) -> Timezone:
     Cached because walking a zone's transitions is the slowest part of a calendar and every language's events
     share the same few zones; callers only serialize it, never change it.
     """
+    from icalendar import Timezone
+
     return Timezone.from_tzid(tzid, first_date=dt.date(first_year, 1, 1), last_date=dt.date(end_year, 1, 1))
