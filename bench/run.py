@@ -371,7 +371,7 @@ def measure(n: int, jobs: int, out: Path, keep: bool, serial: bool) -> dict:
     log(f"N={n}: agora serve --lang sv, {EDITS} saves until the page shows each")
     saves = serve_edit(community, env)
     serve_edit_s = sorted(saves)[EDITS // 2]
-    log(f"N={n}: edit_s {', '.join(f'{run.seconds:.2f}' for run in edits)}; "
+    log(f"N={n}: edit_s {', '.join(f'{run.seconds:.2f} (CPU {run.cpu_s:.2f})' for run in edits)}; "
         f"serve_edit_s {', '.join(f'{seconds:.2f}' for seconds in saves)} (medians reported)")
 
     log(f"N={n}: planning every language to write the plain MkDocs and mkdocs-static-i18n trees")
