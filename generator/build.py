@@ -230,7 +230,7 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> int:
                   file=sys.stderr)
             return EXIT_OK
     try:
-        with _collecting_less():
+        with _loading():
             inputs = load_inputs(root, options.today, settings, kept_parses=True, files=files)
     except ContentError as exc:
         return _stopped(exc.problems)  # the outputs, and the record of them, stay as they were
@@ -394,14 +394,14 @@ def _language_folders(staging: Path, codes: list[str], default: str, configured:
 
 
 @contextlib.contextmanager
-def _collecting_less() -> Iterator[None]:
-    """Run the cyclic garbage collector a hundredth as often while the community loads: it allocates hundreds of
-    thousands of objects that all live to the end of the build, and at the default threshold the collector
-    scanned them again and again (loading at N = 2,000: 0.36 → 0.25 s). Once loaded they are frozen (`build`
-    unfreezes them when it ends), so the collections due right after (a tenth of a second each at N = 2,000,
-    before the workers were forked) never scan them again. Only there: the workers, forked later, keep the
-    default threshold, since at a hundredth of the collections a clean build held a third more memory at its
-    peak (N = 1,000: 576 against 436 MB; over the 1 GB target at N = 2,000) for no gain measurable here."""
+def _loading() -> Iterator[None]:
+    """While the community loads, run the cyclic garbage collector a hundredth as often; once it has loaded,
+    freeze it (`build` unfreezes it when it ends). Loading allocates hundreds of thousands of objects that all
+    live to the end of the build: at the default threshold the collector scanned them again and again (loading
+    at N = 2,000: 0.36 → 0.25 s), and unfrozen, the collections due right after loading scanned them once more
+    (0.2 s before the workers were forked). Only there: the workers, forked later, keep the default threshold,
+    since at a hundredth of the collections a clean build held a third more memory at its peak (N = 1,000: 576
+    against 436 MB; over the 1 GB target at N = 2,000) for no gain measurable here."""
     threshold = gc.get_threshold()
     gc.set_threshold(70_000, 20, 20)
     try:
