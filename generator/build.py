@@ -147,6 +147,7 @@ def build_language(root: Path, code: str, site_dir: Path, strict: bool, reuse: b
             raise PageError(f"{where}template error while planning the pages of {code!r}: "
                             f"{type(exc).__name__}: {exc}") from None
         raise
+    plugin.forget()
     return LanguageResult(code, plugin.rendered, plugin.reused, time.perf_counter() - started,
                           plugin.manifest_pending, plugin.bodies["pages"], plugin.bodies["converted"],
                           stamp.folder_listing(str(site_dir)) if listed else None)
