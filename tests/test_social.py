@@ -149,9 +149,9 @@ def _cards(root: Path) -> dict[str, bytes]:
     return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("assets/cards/**/*.png"))}
 
 
-def _photo() -> bytes:
+def _photo(size: tuple[int, int] = (800, 400)) -> bytes:
     buffer = io.BytesIO()
-    Image.new("RGB", (800, 400), (200, 80, 40)).save(buffer, "PNG")
+    Image.new("RGB", size, (200, 80, 40)).save(buffer, "PNG")
     return buffer.getvalue()
 
 
@@ -216,3 +216,11 @@ def test_a_post_with_its_own_raster_image_shares_it_and_an_svg_gets_a_card(tmp_p
     assert diagram["og:image"] == "https://minimal.example.org/assets/cards/post/with-svg.png"
     with Image.open(site / "assets/cards/post/with-svg.png") as card:
         assert card.size == (1200, 630)
+
+    # The same image replaced by a larger one: the post's Markdown is unchanged, its sharing metadata is not,
+    # and an incremental build must not keep the page as it was.
+    (root / "content/assets/photo.png").write_bytes(_photo((640, 480)))
+    again = run_agora("build", "--root", root, "--lang", "en")
+    assert again.code == 0, again.output
+    photo = og("posts/with-photo")
+    assert (photo["og:image:width"], photo["og:image:height"]) == ("640", "480")

@@ -422,7 +422,6 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
                 files.append(AgoraFile.generated(config, uri, abs_src_path=str(path)))
         self._add_cards(files, config)
         self.keys = {}
-        self.sharing_meta: dict[str, dict] = {}
         self.unchanged = {}
         self.left_out = set()
         # A search plugin whose entries cannot be restored (not Material's) would lose the reused pages'.
@@ -473,9 +472,10 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
                 file.source = _source_of(file)
                 identities.append((file, file.source))
         for src_uri, planned in self.planned.items():
-            # The sharing metadata comes from more than the page's Markdown (an item's image file, say).
-            self.sharing_meta[src_uri] = self.social_meta(planned)
-            self.keys[src_uri] = digests.digest([self.build_key, planned.digest, self.sharing_meta[src_uri],
+            # The sharing metadata comes from more than the page's Markdown (an item's image file, say): from what
+            # the page shares, besides the planned page and the language's settings (which build_key covers).
+            self.keys[src_uri] = digests.digest([self.build_key, planned.digest,
+                                                 vars(social.shared_by(planned, self.sharing)),
                                                  listing if ".md" in planned.markdown else ""])
             identities.append((files.src_uris[src_uri], self.keys[src_uri]))
         in_spare = {file.dest_uri: entry for file, identity in identities
@@ -659,8 +659,7 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         # Material's edit button: the content file the page shows (a translation's own, else the original), never
         # the virtual file MkDocs built it from; pages made of many items (indices) have none.
         page.edit_url = repository.edit_url(self.settings, planned.source) if planned.source else None
-        # Computed once with the page's key when the cache is on.
-        page.meta["social"] = self.sharing_meta.get(page.file.src_uri) or self.social_meta(planned)
+        page.meta["social"] = self.social_meta(planned)
         return context
 
     # Last, so the HTML cached is the HTML written.
@@ -765,7 +764,7 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         again (77,000 objects at N = 2,000)."""
         self.inputs = self.cache = self.memo = self.plan = self.sharing = self.files = self.current = None
         self.search_plugin = None
-        self.planned, self.unchanged, self.keys, self.sharing_meta, self.records = {}, {}, {}, {}, {}
+        self.planned, self.unchanged, self.keys, self.records = {}, {}, {}, {}
         self.kept, self.kept_outputs, self.kept_pages, self.nav_titles, self.page_warnings = set(), {}, {}, {}, {}
         self.left_out, self._order, self._documents = set(), [], []
 

@@ -167,13 +167,20 @@ def plan_sharing(community: Community, lang: Language, pages: Mapping[str, Plann
     return sharing
 
 
+def shared_by(planned: PlannedPage, sharing: Sharing) -> Shared:
+    """What `planned` shares besides its title and description."""
+    return sharing.pages.get(planned.url, sharing.site)
+
+
 def page_meta(planned: PlannedPage, sharing: Sharing, settings: Settings, lang: Language,
               codes: list[str], site_description: str | None) -> dict:
     """The values overrides/main.html prints as `og:*`, `article:*` and `twitter:*` meta tags, as text.
 
-    `codes` are the languages the page exists in (the current one among them).
+    `codes` are the languages the page exists in (the current one among them). A pure function of the planned
+    page, what it shares (`shared_by`) and the language's settings: a page's key in the page cache is made of
+    these (`AgoraPlugin._reuse`), not of the values themselves.
     """
-    shared = sharing.pages.get(planned.url, sharing.site)
+    shared = shared_by(planned, sharing)
     meta = {
         "title": planned.title,
         "description": planned.description or site_description or settings.site_name,
