@@ -417,6 +417,29 @@ def test_build_output_counts_pages_and_has_no_control_characters_off_a_terminal(
     assert not any(ch in second.stderr for ch in "\r\x1b"), repr(second.stderr)
 
 
+def test_a_theme_sitemap_of_its_own_turns_the_page_cache_off(tmp_path):
+    """MkDocs' sitemap reads each page's URLs and date, which unchanged pages have without being rendered; a
+    theme's own sitemap.xml may read more (a page's title here): every page is rendered, as in a clean build."""
+    root = tmp_path / "c"
+    shutil.copytree(MINIMAL, root)
+    (root / "overrides").mkdir()
+    (root / "overrides" / "sitemap.xml").write_text(
+        "<urlset>{% for file in pages %}<url><loc>{{ file.page.canonical_url }}</loc>"
+        "<title>{{ file.page.title }}</title></url>{% endfor %}</urlset>\n", encoding="utf-8")
+    config = root / "mkdocs.yml"
+    config.write_text(config.read_text().replace("  font: false", "  font: false\n  custom_dir: overrides"))
+    assert run_agora("build", "--root", root).code == 0
+    post = root / "content" / "posts" / "2026" / "first-week.md"
+    post.write_text(post.read_text() + "\nOne more line.\n")
+    second = run_agora("build", "--root", root)
+    assert second.code == 0, second.output
+    assert " 0 reused)" in second.stderr and "(1 rendered," not in second.stderr, second.stderr
+    clean = copy_parts(root, tmp_path / "clean", INPUTS)
+    assert build(clean, BuildOptions(progress=False, force=True)) == 0
+    assert_same_tree(root / "site", clean / "site")
+    assert (root / "site" / "sitemap.xml").read_text().count("<title>") > 10
+
+
 def test_a_body_shown_in_several_languages_is_converted_once(tmp_path):
     """An untranslated post shows its original's body in every language: one worker converts it once."""
     root = tmp_path / "c"

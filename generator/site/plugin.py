@@ -371,8 +371,6 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         # Items are reachable from paginated indices, not from the navigation; that is intended.
         config.validation.nav.omitted_files = logging.DEBUG
         self.build_key = self._build_key(config)
-        self._own_page_lists = bool(config.extra_templates) or bool(
-            config.theme.custom_dir and Path(config.theme.custom_dir, "sitemap.xml").is_file())
         self.rendered = self.reused = 0
         self.page_warnings = {}
         self.warnings_handler = _PageWarnings(self)
@@ -387,6 +385,13 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         extensions = {str(name) for name in config.markdown_extensions}
         if not plugins <= CACHE_SAFE_PLUGINS or extensions & CACHE_UNSAFE_EXTENSIONS:
             log.info("page cache off: a plugin or Markdown extension may read inputs it cannot see")
+            return None
+        # MkDocs' sitemap reads each page's URLs and date; a template of the community's own listing pages (a
+        # sitemap.xml in its custom_dir, extra_templates) may read more of them (a title), which a page not
+        # rendered in this build does not have.
+        custom = config.theme.custom_dir
+        if config.extra_templates or (custom and Path(custom, "sitemap.xml").exists()):
+            log.info("page cache off: a template of the community's own lists pages")
             return None
         # The resolved configuration (mkdocs.yml's bytes are in context_key, but `!ENV` values are not).
         resolved = {name: config.get(name) for name in (
@@ -527,10 +532,8 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         Only pages nothing else needs as a `Page`: none in the navigation, none another page's links to anchors
         are checked against, none whose own links to anchors MkDocs' check would report (it checks them on every
         build: a page may link only to anchors it has), and none at all when a page to render may link to another
-        page's Markdown file (which must then resolve to a page). And none when the community has templates of
-        its own that list pages (a sitemap.xml of its theme's custom_dir, extra_templates): they may read more of a
-        page than a left-out one has."""
-        if any(".md" in self.planned[src_uri].markdown for src_uri in rendering) or self._own_page_lists:
+        page's Markdown file (which must then resolve to a page)."""
+        if any(".md" in self.planned[src_uri].markdown for src_uri in rendering):
             return set()
         targets = {uri for file, record in placed for uri in record.links_to_anchors if uri != file.src_uri}
         return {file.src_uri for file, record in placed
