@@ -95,7 +95,7 @@ $(OPENSSL):
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq openssl >/dev/null
 
 test: $(VENV)/.installed-test $(CHROMIUM) $(OPENSSL) vnu
-	$(BIN)/python -m pytest -n 2 --dist worksteal -q
+	$(BIN)/python -m pytest -n 2 --dist loadscope --no-loadscope-reorder -q
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
