@@ -77,6 +77,8 @@ class LanguageResult:
     bodies_converted: int = 0
     # `stamp.folder_listing` of what this build wrote, when the build is to be remembered.
     listing: str | None = None
+    # What MkDocs warned of (a link to a page or an anchor that is not there), each named by its content file.
+    warnings: tuple[str, ...] = ()
 
 
 class _NotDirty(logging.Filter):
@@ -117,6 +119,7 @@ def build_language(root: Path, code: str, site_dir: Path, strict: bool, reuse: b
     record of the build (`stamp`), here, where the languages are listed in parallel."""
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
+    from mkdocs.exceptions import Abort
 
     from generator.site.cache import PageCache
 
@@ -140,6 +143,9 @@ def build_language(root: Path, code: str, site_dir: Path, strict: bool, reuse: b
         mkdocs_build(config, dirty=dirty)
     except Exception as exc:
         logging.getLogger("mkdocs").removeHandler(getattr(plugin, "warnings_handler", None))
+        if isinstance(exc, Abort) and plugin.warnings:  # --strict and warnings: say which
+            raise PageError(f"--strict and {_count(plugin.warnings, 'warning')} in {code!r}:\n"
+                            + "\n".join(f"  {message}" for message in dict.fromkeys(plugin.warnings))) from None
         if plugin.current is not None:
             raise PageError(_blame(plugin.current, code, exc)) from None
         if where := _template_frame(exc):
@@ -150,7 +156,11 @@ def build_language(root: Path, code: str, site_dir: Path, strict: bool, reuse: b
     plugin.forget()
     return LanguageResult(code, plugin.rendered, plugin.reused, time.perf_counter() - started,
                           plugin.manifest_pending, plugin.bodies["pages"], plugin.bodies["converted"],
-                          stamp.folder_listing(str(site_dir)) if listed else None)
+                          stamp.folder_listing(str(site_dir)) if listed else None, tuple(plugin.warnings))
+
+
+def _count(things: list, name: str) -> str:
+    return f"{len(things)} {name}{'s' * (len(things) != 1)}"
 
 
 def _blame(current, code: str, exc: Exception) -> str:
@@ -323,6 +333,13 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> int:
         result = results[code]
         print(f"  {code}: {result.rendered + result.reused} pages ({result.rendered} rendered, "
               f"{result.reused} reused) in {result.seconds:.1f}s", file=sys.stderr)
+    # Each warning once, with the languages it was given in (a broken link in an untranslated post is in all).
+    warned: dict[str, list[str]] = {}
+    for code in codes:
+        for message in dict.fromkeys(results[code].warnings):
+            warned.setdefault(message, []).append(code)
+    for message, where in warned.items():
+        print(f"warning: {message}" + (f" ({', '.join(where)})" if len(codes) > 1 else ""), file=sys.stderr)
     body_pages = sum(result.body_pages for result in results.values())
     if body_pages:
         converted = sum(result.bodies_converted for result in results.values())

@@ -32,7 +32,7 @@ from generator.build import BuildOptions, build
 from generator.files import sealed, unsealed
 from generator.site import cache, manifest, memo
 
-from conftest import EXAMPLE_COUNTS_DIR, ROOT, copy_parts, run_agora
+from conftest import EXAMPLE_COUNTS_DIR, ROOT, copy_parts, minimal_community, run_agora
 
 MINIMAL = ROOT / "tests" / "fixtures" / "minimal"
 INPUTS = ("mkdocs.yml", "content", "newsletters", "locales", "docs", "overrides")
@@ -589,3 +589,46 @@ def test_the_caches_drop_what_no_recent_build_used(tmp_path):
     for path, table in stores.items():
         with contextlib.closing(sqlite3.connect(path)) as db:
             assert {key for (key,) in db.execute(f"SELECT key FROM {table}")} == used[path], table
+
+
+def test_links_to_anchors_of_pages_not_rendered_are_checked_as_in_a_clean_build(tmp_path):
+    """MkDocs checks every link to an anchor on every build (`validation.links.anchors: warn` makes a missing one a
+    warning, which `--strict` fails on). An incremental build leaves most unchanged pages out of MkDocs' build; it
+    must still warn of what a clean build warns of: a link from a page being rendered to another page's file, and
+    a link from an unchanged page to another unchanged one."""
+    root = minimal_community(tmp_path, {
+        "content/posts/2026/second-week.md": post("The second week", 9, "ana", "Meet the mentors.\n\n## Mentors\n"),
+        "content/posts/2026/first-week.md": post(
+            "The first week", 2, "ana", "Say hello, then read [the next week](../second-week/index.md#pairs)."),
+    })
+    config = root / "mkdocs.yml"
+    config.write_text(config.read_text() + "validation:\n  links:\n    anchors: warn\n")
+    missing = ("warning: content/posts/2026/first-week.md: Doc file 'posts/first-week/index.md' contains a link "
+               "'../second-week/index.md#pairs', but the doc 'posts/second-week/index.md' does not contain an anchor "
+               "'#pairs'. (en, pl)")  # the Swedish translation has no such link
+
+    def warnings(result) -> list[str]:
+        assert result.code == 0, result.output
+        return [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+
+    assert warnings(run_agora("build", "--root", root)) == [missing]
+    # The linking page is rendered again; the page it links to is unchanged.
+    linking = root / "content" / "posts" / "2026" / "first-week.md"
+    linking.write_text(linking.read_text().replace("Say hello", "Say hello to everyone"))
+    first = run_agora("build", "--root", root)
+    assert "(1 rendered, 22 reused)" in first.stderr and warnings(first) == [missing], first.output
+    # Both are unchanged: another page is edited, twice (a page rendered in the last build comes from the page cache
+    # in the next; from then on it is unchanged in the output being updated too).
+    guidelines = root / "content" / "pages" / "guidelines.md"
+    for line in ("Be kind.", "Be patient."):
+        guidelines.write_text(guidelines.read_text() + f"\n{line}\n")
+        later = run_agora("build", "--root", root)
+        assert "(1 rendered, 22 reused)" in later.stderr and warnings(later) == [missing], later.output
+    clean = copy_parts(root, tmp_path / "clean", INPUTS)
+    assert warnings(run_agora("build", "--root", clean, "--force")) == [missing]
+    assert_same_tree(root / "site", clean / "site")
+    # And with --strict, both fail alike, naming the content file.
+    for folder in (root, clean):
+        failed = run_agora("build", "--root", folder, "--strict")
+        assert failed.code == 1 and "--strict and 1 warning in 'en'" in failed.stderr, failed.output
+        assert "content/posts/2026/first-week.md: Doc file" in failed.stderr

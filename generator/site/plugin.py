@@ -259,17 +259,27 @@ def _path_of(url: str) -> str:
     return urlsplit(url).path
 
 
+_DOC_FILE = re.compile(r"Doc file '([^']+)'")
+
+
 class _PageWarnings(logging.Handler):
-    """Collects what MkDocs logs at WARNING or above while the plugin is building a page."""
+    """Collects what MkDocs logs at WARNING or above: each message for the report of the build (`warnings`, named
+    by the content file behind the page), and while the plugin is building a page, for that page's record."""
 
     def __init__(self, plugin: AgoraPlugin):
         super().__init__(logging.WARNING)
         self.plugin = plugin
 
     def emit(self, record: logging.LogRecord) -> None:
-        if self.plugin.current is not None and record.name != log.name:
-            url = self.plugin.current[1].url
-            self.plugin.page_warnings.setdefault(url, []).append(record.getMessage())
+        plugin, message = self.plugin, record.getMessage()
+        if plugin.current is not None and record.name != log.name:
+            plugin.page_warnings.setdefault(plugin.current[1].url, []).append(message)
+        # MkDocs names the virtual file a page is built from; an editor knows the content file.
+        page = plugin.current[1] if plugin.current is not None else plugin.replaying
+        if page is None and (named := _DOC_FILE.search(message)):
+            page = plugin.planned.get(named.group(1))
+        source = page.source if page is not None else None
+        plugin.warnings.append(f"{source}: {message}" if source else message)
 
 
 class AgoraPlugin(BasePlugin[AgoraConfig]):
@@ -291,6 +301,9 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         # each phase and cleared after it, so a failure is blamed on the page and phase it happened in.
         self.current: tuple[str, PlannedPage] | None = None
         self.page_warnings: dict[str, list[str]] = {}
+        # Every warning of the build, for `agora build` to report; and the page whose recorded ones are replayed.
+        self.warnings: list[str] = []
+        self.replaying: PlannedPage | None = None
         self._search_start = 0
         # Set by `agora build`: the previous output of this language and the manifest describing it; the
         # manifest this build wrote, to be put in place once its output is.
@@ -372,7 +385,7 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         config.validation.nav.omitted_files = logging.DEBUG
         self.build_key = self._build_key(config)
         self.rendered = self.reused = 0
-        self.page_warnings = {}
+        self.page_warnings, self.warnings = {}, []
         self.warnings_handler = _PageWarnings(self)
         logging.getLogger("mkdocs").addHandler(self.warnings_handler)
         return config
@@ -637,7 +650,7 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         if planned is None:
             return context
         if isinstance(page, CachedPage):
-            self._replay(page.record)
+            self._replay(page.record, planned)
             return context
         self._begin("template", planned)
         self._search_start = len(self.search_entries or ())
@@ -697,12 +710,14 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
             # the estimate of what is left counts only the pages still to render.
             self.progress(self.rendered + self.reused + self._unchanged_left, len(self.planned))
 
-    def _replay(self, record: PageRecord) -> None:
+    def _replay(self, record: PageRecord, planned: PlannedPage) -> None:
         """What a page not rendered adds besides its HTML: its search entries (in its place) and its warnings."""
         if self.search_entries is not None:
             self.search_entries.extend(record.search)
+        self.replaying = planned
         for message in record.warnings:
             log.warning(message)
+        self.replaying = None
 
     def _replay_unchanged(self, until: str | None) -> None:
         """Replay the unchanged pages (which MkDocs skips) that come before page `until` in MkDocs' order, or all
@@ -713,7 +728,7 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
             if src_uri == until:
                 return
             if src_uri in self.unchanged:
-                self._replay(self.unchanged[src_uri])
+                self._replay(self.unchanged[src_uri], self.planned[src_uri])
                 self.records[src_uri] = self.unchanged[src_uri]
                 self.reused += 1
                 self._unchanged_left -= 1
