@@ -159,7 +159,7 @@ def build_language(root: Path, code: str, site_dir: Path, strict: bool, reuse: b
                           stamp.folder_listing(str(site_dir)) if listed else None, tuple(plugin.warnings))
 
 
-def _count(things: list, name: str) -> str:
+def _count(things, name: str) -> str:
     return f"{len(things)} {name}{'s' * (len(things) != 1)}"
 
 
@@ -261,8 +261,8 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> int:
     jobs = min(options.jobs or os.cpu_count() or 1, len(codes))
     default = settings.default_language
     started = time.perf_counter()
-    print(f"building {len(codes)} languages with {jobs} parallel jobs (reference date {inputs.today})",
-          file=sys.stderr)
+    print(f"building {_count(codes, 'language')} with {_count(range(jobs), 'parallel job')} (reference date "
+          f"{inputs.today})", file=sys.stderr)
     _prepare_for_workers(inputs)
     # The workers inherit the community (and the fingerprints just made): frozen, the collector never scans it
     # again (nor touches, and so copies, its pages in every worker): a third of an edit build's CPU time at

@@ -76,8 +76,14 @@ def serve(root: Path, *, languages: str | None, addr: str, today: dt.date | None
         build(root, options)
 
     rebuild()
-    logging.basicConfig(format="%(message)s")
-    logging.getLogger("mkdocs.livereload").setLevel(logging.INFO)
+    # The server's own lines ("Serving on …", reloads). Not a handler for all of MkDocs: `build` prints what MkDocs
+    # warns of in a build, each warning once and named by its content file.
+    reporting = logging.StreamHandler()
+    reporting.setFormatter(logging.Formatter("%(message)s"))
+    livereload = logging.getLogger("mkdocs.livereload")
+    livereload.setLevel(logging.INFO)
+    livereload.addHandler(reporting)
+    livereload.propagate = False
     watched = [str(folder) for folder in (root / CONFIG_FILE, *settings.input_dirs) if folder.exists()]
 
     def watching(polling: bool) -> LiveReloadServer:
