@@ -78,7 +78,7 @@ def test_a_save_shows_in_the_open_swedish_page(tmp_path):
         log.close()
     output = (tmp_path / "serve.log").read_text()
     assert "sv: " in output and "reused" in output, output  # the rebuilds were incremental
-    assert output.count("building 1 languages") == 3, output  # the first build and one for each save
+    assert output.count("building 1 language ") == 3, output  # the first build and one for each save
     assert not (root / "site").exists()  # the preview never touches the published output
     # The preview after two saves, built in one process that kept its renders, catalogs and items between builds,
     # is what a fresh process builds from the same inputs with no cache, byte for byte.
@@ -117,4 +117,4 @@ def test_polling_serve_sees_a_save(tmp_path):
         log.close()
     output = (tmp_path / "serve.log").read_text()
     assert "looking for changes every 0.5 s (--poll)" in output, output
-    assert output.count("building 1 languages") == 2, output  # the first build and the save's
+    assert output.count("building 1 language ") == 2, output  # the first build and the save's

@@ -25,14 +25,13 @@ from pathlib import Path
 from markupsafe import Markup
 
 from generator.digests import digest
-from generator.files import unsealed
 from generator.i18n import Language
 from generator.model import Community, Item
 from generator.model.occurrences import next_start
 from generator.model.records import Record
 from generator.site.store import Store
 
-FORMAT = 4
+FORMAT = 5
 FOLDER = Path(".cache") / "agora" / "plans" / f"v{FORMAT}"
 
 
@@ -125,42 +124,58 @@ def _encode(value: object) -> object:
                     "to encode it (every value a template is given must be part of its key)")
 
 
-# The last plan this process made, by its memo's file: `agora serve` plans its language again after every save,
-# and reading and unsealing every entry of the store again cost a tenth of a preview. One language's only: a
-# process building several (`--jobs 1`) would otherwise hold them all.
-_LAST: dict[Path, Mapping[str, str]] = {}
+@dataclasses.dataclass
+class Render:
+    """What a render is known by without its text: a digest of the text (a page's key covers its Markdown by it)
+    and whether the text names a `.md` file (a page linking to another page's Markdown file depends on the list
+    of files too). `text` is None until it is read from the memo (`Memo.text`)."""
+
+    digest: str
+    links_to_files: bool
+    text: str | None = None
+
+    @classmethod
+    def of(cls, text: str) -> Render:
+        return cls(digest(text), ".md" in text, text)
 
 
 class Memo:
     """One language's renders by key, kept in a `Store` (`<lang>.sqlite`): only new ones are written, so an edit
-    build does not rewrite the whole plan (megabytes of Markdown on a large hub), and each is unsealed only when
-    the planner asks for it. Open it in the process that uses it."""
+    build does not rewrite the whole plan (megabytes of Markdown on a large hub). Each entry's name carries the
+    render's key, its text's digest and whether it links to files, so a plan learns what it needs of every render
+    from one query of the names, and reads a text only for a page that is rendered again (a few in an edit build).
+    Open it in the process that uses it."""
 
     def __init__(self, root: Path, code: str):
         self.path = root / FOLDER / f"{code}.sqlite"
         self.store = Store(self.path, "renders")
-        self._sealed: dict[str, bytes] | None = None
-        self._last = _LAST.get(self.path, {})
+        self._known: dict[str, Render] | None = None
 
-    def get(self, key: str) -> str | None:
-        text = self._last.get(key)  # a key digests all a render depends on: the text is still right
-        if text is not None:
-            return text
-        if self._last:  # nearly every entry is at hand: ask the store for the few others
-            text = self.store.get(key)
-        else:
-            if self._sealed is None:  # a plan asks for nearly every entry: read them at once
-                self._sealed = self.store.raw_values()
-            data = self._sealed.get(key)
-            text = unsealed(data) if data is not None else None
-        return text if isinstance(text, str) else None
+    def get(self, key: str) -> Render | None:
+        """The render kept under `key`, its text not read yet."""
+        if self._known is None:
+            self._known = {}
+            for name in self.store.keys():
+                key_, _, rest = name.partition(" ")
+                text_digest, _, links = rest.partition(" ")
+                if text_digest and links in ("0", "1"):
+                    self._known[key_] = Render(text_digest, links == "1")
+        found = self._known.get(key)
+        return dataclasses.replace(found) if found is not None else None
 
-    def keep(self, rendered: Mapping[str, str], new: Iterable[str]) -> None:
+    def text(self, key: str, render: Render) -> str | None:
+        """The text of `render` (kept under `key`); None when its entry is missing, damaged or not that text."""
+        text = self.store.get(_name(key, render))
+        return text if isinstance(text, str) and digest(text) == render.digest else None
+
+    def keep(self, rendered: Mapping[str, Render], new: Iterable[str]) -> None:
         """Store the `new` renders of `rendered` (this build's, by key) and drop what no recent build used;
         failing to costs renders next time."""
         for key in new:
-            self.store.put(key, rendered[key])
-        self.store.keep_only(rendered)
+            self.store.put(_name(key, rendered[key]), rendered[key].text)
+        self.store.keep_only(_name(key, render) for key, render in rendered.items())
         self.store.close()
-        _LAST.clear()
-        _LAST[self.path] = rendered
+
+
+def _name(key: str, render: Render) -> str:
+    return f"{key} {render.digest} {int(render.links_to_files)}"

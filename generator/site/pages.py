@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from generator.digests import digest
 
@@ -18,7 +19,12 @@ class PlannedPage:
 
     url: str
     title: str
-    markdown: str
+    # The page's Markdown is read only when the page is rendered (`markdown`): a page's key needs only its digest,
+    # and whether it names a `.md` file (a link to another page's Markdown file, which resolves only if that file
+    # exists).
+    markdown_digest: str
+    links_to_files: bool
+    read_markdown: Callable[[], str] = field(repr=False, compare=False)
     description: str | None = None
     # Absolute URL of the original publication, for imported posts carried in full (rel=canonical).
     canonical: str | None = None
@@ -33,9 +39,13 @@ class PlannedPage:
     source: str | None = None
 
     @functools.cached_property
+    def markdown(self) -> str:
+        return self.read_markdown()
+
+    @functools.cached_property
     def digest(self) -> str:
         """A digest of every field: what the page cache is keyed by (with the build's own context)."""
-        fields = [self.url, self.title, self.markdown, self.description, self.canonical, self.nav, self.toc,
+        fields = [self.url, self.title, self.markdown_digest, self.description, self.canonical, self.nav, self.toc,
                   self.languages, self.source]
         return digest(fields)
 

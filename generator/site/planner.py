@@ -7,8 +7,9 @@ number of items (a navigation listing every post makes every page carry every po
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from generator import atom, urls
@@ -32,15 +33,16 @@ class SitePlan:
     lang: Language
     languages: dict[str, Language]
     today: dt.date
-    # What earlier builds rendered, by `memo.render_key` (anything with `get`: a `memo.Memo`), and what every
-    # render depends on besides its values (the build's settings, catalogs, templates and code); without a
-    # context nothing is reused.
-    memo: Mapping[str, str] | memo.Memo = field(default_factory=dict)
+    # What earlier builds rendered, by `memo.render_key`, and what every render depends on besides its values (the
+    # build's settings, catalogs, templates and code); without a memo or a context nothing is reused. `reuse`:
+    # False renders everything afresh (the memo then gets this plan's renders all the same).
+    memo: memo.Memo | None = None
     context: str | None = None
+    reuse: bool = True
     pages: list[PlannedPage] = field(default_factory=list)
     files: list[PlannedFile] = field(default_factory=list)
     # This plan's renders by key, for the next build's memo, and the keys of those not found in `memo`.
-    rendered: dict[str, str] = field(default_factory=dict)
+    rendered: dict[str, memo.Render] = field(default_factory=dict)
     fresh: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
@@ -79,25 +81,42 @@ class SitePlan:
                       stale_original=original, create_url=create, **values)
         # `v` is `item`'s version in this language: the item's fingerprint and the language key it already.
         key_values = {name: value for name, value in values.items() if name != "v"} if item else values
-        markdown = self._reusing((template, here, key_values), self.renderer.render, template, here, **values)
-        self.pages.append(PlannedPage(url=url, title=title, markdown=markdown, description=description,
-                                      canonical=canonical, nav=nav, toc=template in LONG_READS,
-                                      languages=languages, source=version.path if version else None))
+        key, render = self._render((template, here, key_values),
+                                   functools.partial(self.renderer.render, template, here, **values))
+        self.pages.append(PlannedPage(
+            url=url, title=title, markdown_digest=render.digest, links_to_files=render.links_to_files,
+            read_markdown=functools.partial(self._text, key, render, self.renderer.render, template, here, **values),
+            description=description, canonical=canonical, nav=nav, toc=template in LONG_READS,
+            languages=languages, source=version.path if version else None))
+
+    def _render(self, inputs: tuple, make: Callable[[], str]) -> tuple[str | None, memo.Render]:
+        """The key of what `make()` returns given `inputs` in this build's context, and the render: from an
+        earlier build (its text read only when asked for: `_text`), or made now."""
+        if self.context is None:
+            return None, memo.Render.of(make())
+        key = memo.render_key(self.context, *inputs)
+        render = self.rendered.get(key) or (self.memo.get(key) if self.memo is not None and self.reuse else None)
+        if render is None:
+            render = memo.Render.of(make())
+            self.fresh.add(key)
+        self.rendered[key] = render
+        return key, render
+
+    def _text(self, key: str | None, render: memo.Render, make: Callable[..., str], /, *args: object,
+              **kwargs: object) -> str:
+        """The text of `render`: made already, or read from the memo, or (an entry damaged since) made again."""
+        if render.text is None:
+            render.text = self.memo.text(key, render)
+        if render.text is None:
+            render.text = make(*args, **kwargs)
+            self.fresh.add(key)  # written again with this build's renders
+        return render.text
 
     def _reusing(self, inputs: tuple, make: Callable[..., str], /, *args: object, **kwargs: object) -> str:
         """`make(*args, **kwargs)`, or what it returned in an earlier build given the same `inputs` in the same
         context."""
-        if self.context is None:
-            return make(*args, **kwargs)
-        key = memo.render_key(self.context, *inputs)
-        text = self.rendered.get(key)
-        if text is None:
-            text = self.memo.get(key)
-        if text is None:
-            text = make(*args, **kwargs)
-            self.fresh.add(key)
-        self.rendered[key] = text
-        return text
+        key, render = self._render(inputs, functools.partial(make, *args, **kwargs))
+        return self._text(key, render, make, *args, **kwargs)
 
     def gettext(self, message: str, **values: object) -> str:
         return self.lang.gettext(message, **values)
@@ -320,10 +339,11 @@ def _calendar_text(*args: object) -> str:
 
 
 def plan_language(community: Community, languages: dict[str, Language], code: str, today: dt.date, *,
-                  reuse: Mapping[str, str] | memo.Memo | None = None, context: str | None = None) -> SitePlan:
+                  memo: memo.Memo | None = None, context: str | None = None, reuse: bool = True) -> SitePlan:
     """Every page and file of language `code`; the same inputs give the same plan, in the same order.
 
-    With a `context` (a digest of everything outside the community that templates depend on), renders are keyed
-    and those in `reuse` (an earlier plan's `rendered`) are taken instead of rendered again.
+    With a `context` (a digest of everything outside the community that templates depend on), renders are keyed:
+    those in `memo` (earlier builds' renders) are taken instead of rendered again, unless `reuse` is False, and
+    this plan's are for `memo` to keep.
     """
-    return SitePlan(community, languages[code], languages, today, memo=reuse or {}, context=context).plan()
+    return SitePlan(community, languages[code], languages, today, memo=memo, context=context, reuse=reuse).plan()

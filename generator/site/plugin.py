@@ -78,7 +78,26 @@ class AgoraFile(File):
 
     unchanged = False
     source: str | None = None
+    planned: PlannedPage | None = None
     _page_of: tuple[str, bool] = ("", False)
+
+    @property
+    def content_string(self) -> str:
+        return self.planned.markdown if self.planned is not None else File.content_string.fget(self)
+
+    @content_string.setter
+    def content_string(self, value: str) -> None:
+        self.planned = None
+        File.content_string.fset(self, value)
+
+    @property
+    def content_bytes(self) -> bytes:
+        return self.planned.markdown.encode("utf-8") if self.planned is not None else File.content_bytes.fget(self)
+
+    @content_bytes.setter
+    def content_bytes(self, value: bytes) -> None:
+        self.planned = None
+        File.content_bytes.fset(self, value)
 
     def is_modified(self) -> bool:
         return not self.unchanged
@@ -340,8 +359,7 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         keeping = self.cache is not None and self.context_key is not None
         self.memo = memo.Memo(settings.root, code) if keeping else None
         self.plan = plan_language(inputs.community, languages, code, self.today or inputs.today,
-                                  reuse=self.memo if self.reuse else None,
-                                  context=self.context_key if keeping else None)
+                                  memo=self.memo, context=self.context_key if keeping else None, reuse=self.reuse)
         self.planned = {}
         for planned in self.plan.pages:
             uri = urls.src_uri(planned.url)
@@ -426,7 +444,9 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
     # Pages exist only in memory: MkDocs builds them like files in docs_dir.
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         for src_uri, page in self.planned.items():
-            files.append(AgoraFile.generated(config, src_uri, content=page.markdown))
+            file = AgoraFile.generated(config, src_uri, content="")
+            file.planned = page  # its Markdown is read when MkDocs reads the page (`content_string`)
+            files.append(file)
         for planned in self.plan.files:
             files.append(AgoraFile.generated(config, planned.path, content=planned.content))
         for asset in sorted(ASSETS.iterdir()):
@@ -494,7 +514,7 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
             # the page shares, besides the planned page and the language's settings (which build_key covers).
             self.keys[src_uri] = digests.digest([self.build_key, planned.digest,
                                                  vars(social.shared_by(planned, self.sharing)),
-                                                 listing if ".md" in planned.markdown else ""])
+                                                 listing if planned.links_to_files else ""])
             identities.append((files.src_uris[src_uri], self.keys[src_uri]))
         in_spare = {file.dest_uri: entry for file, identity in identities
                     if (entry := match(spare, site_dir, file, identity)) is not None}
@@ -546,7 +566,7 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         are checked against, none whose own links to anchors MkDocs' check would report (it checks them on every
         build: a page may link only to anchors it has), and none at all when a page to render may link to another
         page's Markdown file (which must then resolve to a page)."""
-        if any(".md" in self.planned[src_uri].markdown for src_uri in rendering):
+        if any(self.planned[src_uri].links_to_files for src_uri in rendering):
             return set()
         targets = {uri for file, record in placed for uri in record.links_to_anchors if uri != file.src_uri}
         return {file.src_uri for file, record in placed
@@ -741,6 +761,7 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
                            and (file.inclusion.is_included() or file.src_uri in left_out)]
         self._order = [file.src_uri for file in self._documents]
         self._order_next = 0
+        self._listed: list[File] | None = None
         self.records: dict[str, PageRecord] = {}
         self.files = files
         return env
@@ -748,9 +769,11 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
     # The sitemap (and any other template of the theme) lists every page, those left out of the build too.
     def on_template_context(self, context, template_name: str, config: MkDocsConfig):
         if self.left_out:
-            left_out, date = self.left_out, get_build_date()
-            context["pages"] = [_Unlisted(file, config.site_url, date) if file.src_uri in left_out else file
+            if self._listed is None:  # made once for all the theme's templates (404.html, sitemap.xml …)
+                left_out, date = self.left_out, get_build_date()
+                self._listed = [_Unlisted(file, config.site_url, date) if file.src_uri in left_out else file
                                 for file in self._documents]
+            context["pages"] = self._listed
         return context
 
     # Plain `mkdocs serve` watches docs_dir and mkdocs.yml; the pages come from the content, catalogs and notes.
@@ -784,7 +807,7 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         self.search_plugin = None
         self.planned, self.unchanged, self.keys, self.records = {}, {}, {}, {}
         self.kept, self.kept_outputs, self.kept_pages, self.nav_titles, self.page_warnings = set(), {}, {}, {}, {}
-        self.left_out, self._order, self._documents = set(), [], []
+        self.left_out, self._order, self._documents, self._listed = set(), [], [], None
 
     def _take_over_unchanged(self, site_dir: Path) -> None:
         """Link the unchanged files from the previous output into this one (MkDocs wrote all the others)."""

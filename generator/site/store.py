@@ -93,6 +93,16 @@ class Store:
         except sqlite3.Error:
             return {}
 
+    def keys(self) -> list[str]:
+        """Every key (none when the store cannot be read): one query, without reading any value."""
+        db = self._connection()
+        if db is None:
+            return []
+        try:
+            return [key for (key,) in db.execute(f"SELECT key FROM {self.table}")]
+        except sqlite3.Error:
+            return []
+
     def put(self, key: str, value: object) -> None:
         """Store `value` (in the next batch); failing to (a full disk, a busy or read-only cache) only costs a
         miss next time."""
