@@ -33,7 +33,7 @@ from pathlib import Path
 
 from babel import localedata
 
-from generator import stamp
+from generator import renderings, stamp
 from generator.config import CONFIG_FILE, Settings, load_settings
 from generator.digests import FileDigests
 from generator.inputs import BuildInputs, keep_parses, load_inputs
@@ -247,7 +247,7 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> int:
         return _stopped(exc.problems)  # the outputs, and the record of them, stay as they were
     if options.remember:
         stamp.forget(root)
-    for cache in (page_cache.FOLDER, memo.FOLDER, manifest.FOLDER):
+    for cache in (page_cache.FOLDER, memo.FOLDER, manifest.FOLDER, renderings.FOLDER):
         remove_other_formats(root / cache)
     # Everything every page depends on outside the content: settings, theme and overrides, catalogs, code.
     context_key = stamp.fingerprint([root / CONFIG_FILE, settings.locales_dir,
@@ -289,7 +289,8 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> int:
             spares = {code: (manifest.location(root, out, code, spare=True), discard) for code in codes}
             with Progress(codes, queue, interactive=sys.stderr.isatty()), _workers(jobs, context) as pool:
                 # The newsletters first: an e-mail over the size limit stops the build before most languages.
-                letters_job = pool.submit(build_newsletters, codes, letters_staging, options.strict) \
+                letters_job = pool.submit(build_newsletters, root, codes, letters_staging, options.strict,
+                                          not options.force) \
                     if letters_staging else None
                 futures = [pool.submit(build_language, root, code, folders[code], options.strict,
                                        not options.force, previous[code], spares[code], options.remember)
@@ -300,7 +301,7 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> int:
                 done, pending = wait([*filter(None, [letters_job]), *futures], return_when=FIRST_EXCEPTION)
                 for future in pending:
                     future.cancel()
-                renderings = letters_job.result() if letters_job else 0
+                letter_count, letters_rendered = letters_job.result() if letters_job else (0, 0)
                 for future in futures:
                     if future.done() and not future.cancelled():
                         result = future.result()
@@ -346,8 +347,8 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> int:
         print(f"  bodies: {converted} converted for {body_pages} rendered page{'s' * (body_pages != 1)} showing one "
               "(a body shown alike in several languages is converted once per worker)", file=sys.stderr)
     if letters:
-        print(f"  newsletters: {renderings} rendering{'s' * (renderings != 1)} (issue × language)",
-              file=sys.stderr)
+        print(f"  newsletters: {letter_count} rendering{'s' * (letter_count != 1)} (issue × language; "
+              f"{letters_rendered} rendered, {letter_count - letters_rendered} reused)", file=sys.stderr)
     if options.remember:
         listed = {"" if code == default else code: results[code].listing for code in codes}
         stamp.record(root, build_print, outputs, parts, {out: listed})
@@ -441,10 +442,16 @@ def _prepare_for_workers(inputs: BuildInputs) -> None:
         localedata.load(str(language.locale))
 
 
-def build_newsletters(codes: list[str], folder: Path, strict: bool) -> int:
+def build_newsletters(root: Path, codes: list[str], folder: Path, strict: bool, reuse: bool) -> tuple[int, int]:
     """Every newsletter issue in every built language, into `folder` (the staged `newsletter.out_dir`), in a
-    forked worker beside the languages' builds; returns the number of renderings."""
+    forked worker beside the languages' builds; returns the number of renderings and how many of them were
+    rendered (`reuse`: the others are what earlier builds rendered of the same view, `generator/renderings.py`)."""
     from generator.newsletter import build_issues
+    from generator.renderings import KeptRenderings
 
-    inputs = _SHARED[0]
-    return len(build_issues(inputs.community, inputs.languages, codes, folder, strict))
+    inputs, context_key, _ = _SHARED
+    kept = KeptRenderings(root, context_key, reuse)
+    try:
+        return len(build_issues(inputs.community, inputs.languages, codes, folder, strict, kept)), kept.rendered
+    finally:
+        kept.close()

@@ -195,6 +195,37 @@ def test_building_again_gives_the_same_bytes_and_a_later_post_changes_no_earlier
     }
 
 
+def test_an_issue_is_rendered_again_only_when_what_it_shows_changes(built, tmp_path):
+    """Renderings are kept between builds by what the issue shows in a language (its view), the settings, and the
+    templates, catalogs and code: a build renders only the views that changed, and writes what a build without
+    any cache writes."""
+    root = tmp_path / "community"
+    shutil.copytree(built.root, root, ignore=shutil.ignore_patterns("build", "site"))
+
+    def counts(result) -> tuple[int, int, int]:
+        assert result.code == 0, result.output
+        found = re.search(r"newsletters: (\d+) renderings \(issue × language; (\d+) rendered, (\d+) reused\)",
+                          result.stderr)
+        assert found, result.stderr
+        return tuple(map(int, found.groups()))
+
+    total, _, _ = counts(build(root, tmp_path / "site", "--force"))  # renders all, and keeps them
+    # A post's body: no issue shows it (the entries show titles and summaries).
+    post = root / "content" / "posts" / "2026" / "moderation-notes.md"
+    post.write_text(post.read_text(encoding="utf-8").replace("Body.", "Body, longer."), encoding="utf-8")
+    assert counts(build(root, tmp_path / "site")) == (total, 0, total)
+    # The November note in English, which English, Norwegian and Greek show (the others have their own).
+    note = root / "newsletters" / "2026-11.md"
+    note.write_text(note.read_text(encoding="utf-8").replace("November was busy.", "November was very busy."),
+                    encoding="utf-8")
+    assert counts(build(root, tmp_path / "site")) == (total, 3, total - 3)
+    clean = tmp_path / "clean"
+    shutil.copytree(root, clean, ignore=shutil.ignore_patterns("build", ".cache", ".site*"))
+    assert counts(build(clean, tmp_path / "clean-site"))[1] == total
+    assert files(root / "build" / "newsletters") == files(clean / "build" / "newsletters")
+    assert b"November was very busy." in (root / "build" / "newsletters" / "2026-11" / "el.eml").read_bytes()
+
+
 def test_an_email_over_the_size_limit_fails_the_build_and_keeps_both_previous_outputs(built, tmp_path):
     root, site = tmp_path / "community", tmp_path / "site"
     shutil.copytree(built.root, root)

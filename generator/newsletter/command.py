@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,16 +21,16 @@ class NewsletterError(Exception):
 
 
 def build_issues(community: Community, languages: Mapping[str, Language], langs: Sequence[str], folder: Path,
-                 strict: bool) -> list[Rendering]:
+                 strict: bool, render: Callable | None = None) -> list[Rendering]:
     """Render every issue in `langs` into `folder`, the staging folder `agora build` swaps in when the whole
     build has succeeded. Problems are printed; raises NewsletterError when there are errors (with `strict`,
-    warnings too), before anything is written."""
-    from generator.newsletter.render import render_issues
+    warnings too), before anything is written. `render`: as `render_issues`'."""
+    from generator.newsletter.render import render_issues, render_view
     from generator.newsletter.writer import write_into
 
     problems = Problems()
     try:
-        renderings = render_issues(community, languages, None, langs, problems)
+        renderings = render_issues(community, languages, None, langs, problems, render or render_view)
     except ContentError as exc:
         print_problems(exc.problems + problems.warnings)
         raise NewsletterError(f"{len(exc.problems)} error{'s' * (len(exc.problems) != 1)} in the newsletter "

@@ -7,7 +7,7 @@ so the same repository always gives the same bytes.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -132,13 +132,15 @@ def render_issues(
     ids: Iterable[str] | None = None,
     langs: Iterable[str] | None = None,
     problems: Problems | None = None,
+    render: Callable[[IssueView, Settings, Problems], Rendering] = render_view,
 ) -> list[Rendering]:
     """Render issues `ids` (default: all, in period order) in `langs` (default: all, in the hub's order).
 
     `languages` is `i18n.load_languages(...)` for the hub's languages. Languages an issue is skipped in
     (`newsletter.untranslated: skip`) are warned about in `problems`. Raises `ContentError` with every error
     found — a link an e-mail cannot carry, an HTML part over `newsletter.max_html_bytes` — after rendering
-    all, so one run reports them all; raises `ValueError` for an unknown issue id or language.
+    all, so one run reports them all; raises `ValueError` for an unknown issue id or language. `render`: how a
+    view becomes a rendering (`agora build` reuses earlier builds' renderings of the same views).
     """
     problems = problems if problems is not None else Problems()
     issues = {issue.slug: issue for issue in community.newsletters}
@@ -166,7 +168,7 @@ def render_issues(
                 checked.add(view.source)
                 for field, message in note.check(view.note_html, view.page_url):
                     local.error(view.source, field, message)
-            renderings.append(render_view(view, settings, local))
+            renderings.append(render(view, settings, local))
     problems.extend(local)
     if local.errors:
         raise ContentError(local.errors)
