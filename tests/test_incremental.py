@@ -280,7 +280,7 @@ def test_a_corrupt_or_foreign_cache_falls_back_to_a_full_build(tmp_path):
     result = run_agora("build", "--root", root)
     assert result.code == 0, result.output
     rendered = {line.split(":")[0].strip(): re.search(r"(\d+) pages \((\d+) rendered", line).groups()
-                for line in result.stderr.splitlines() if "rendered," in line}
+                for line in result.stderr.splitlines() if " pages (" in line}
     assert rendered["en"][1] == "3", result.stderr  # the three broken records, and only they, were rendered again
     assert rendered["sv"][0] == rendered["sv"][1], result.stderr  # the damaged database: everything
     assert rendered["pl"][1] == "0", result.stderr
@@ -480,7 +480,7 @@ def test_two_builds_of_different_outputs_at_once_share_the_cache_safely(tmp_path
     (root / ".cache" / "agora" / "build.json").unlink()
     again = run_agora("build", "--root", root, "--out", tmp_path / "three")
     assert again.code == 0, again.output
-    counts = [line for line in again.stderr.splitlines() if " rendered, " in line]
+    counts = [line for line in again.stderr.splitlines() if " pages (" in line]
     assert len(counts) == 3 and all("(0 rendered," in line for line in counts), again.stderr
     assert_same_tree(tmp_path / "three", reference / "site")
 
@@ -515,7 +515,7 @@ def test_a_checkout_moved_elsewhere_keeps_its_page_cache(tmp_path):
     shutil.copytree(first, moved, ignore=shutil.ignore_patterns("site", "build.json"))
     result = run_agora("build", "--root", moved)
     assert result.code == 0, result.output
-    counts = [line for line in result.stderr.splitlines() if " rendered, " in line]
+    counts = [line for line in result.stderr.splitlines() if " pages (" in line]
     assert len(counts) == 3 and all("(0 rendered," in line for line in counts), result.stderr
     assert_same_tree(moved / "site", first / "site")
 
