@@ -15,7 +15,11 @@ as wall-clock of subprocesses:
 - `edit_s`: one post's body (and its Swedish translation's) edited after a full build, then `agora build`
   (`--jobs` = CPUs); `serve_edit_s`: the same save under `agora serve --lang sv`, from the write until the served
   page shows it. Each is the median of EDITS saves a few seconds apart: the first follows a build whose replaced
-  output is still being deleted in the background, the others are an editor's steady state;
+  output is still being deleted in the background, the others are an editor's steady state. Before each save the
+  file system's writes are flushed (`os.sync`, not timed): the full builds before write gigabytes, and this
+  machine keeps writing them back for half a minute, so an edit measured straight after paid for that (one edit
+  build measured 94 s of wall time for 12 s of CPU time). An editor edits after a build, not during its
+  writeback; each build still writes all it writes, and the figure is the build's, not the disk's backlog;
 - `agora_j1_s`: `agora build --jobs 1`, into an empty output folder;
 - `mkdocs_s`: the floor Agora adds to. Agora's own planner gives each language's pages; they are written out as
   Markdown trees (one per language, with the same section navigation) and built by plain `mkdocs build` with
@@ -218,6 +222,7 @@ def serve_edit(community: Path, env: dict[str, str], port: int = 8765) -> list[f
         seconds = []
         for save in range(EDITS):
             time.sleep(PAUSE if save else 0)
+            os.sync()  # not timed: see the docstring
             started = time.perf_counter()
             text = edit_post(community, "serve_edit_s")
             while text not in page():
@@ -364,6 +369,7 @@ def measure(n: int, jobs: int, out: Path, keep: bool, serial: bool) -> dict:
     edits = []
     for save in range(EDITS):
         time.sleep(PAUSE if save else 0)
+        os.sync()  # not timed: see the docstring
         edited = edit_post(community, "edit_s")
         edits.append(agora_build(community, jobs, env, fresh=False, cache=True))
         assert edited in (community / "site" / "posts" / edited_slug(community) / "index.html").read_text("utf-8")
