@@ -209,9 +209,9 @@ def test_a_build_writes_only_into_its_output_folders(tmp_path: Path):
     assert changed, "the build wrote nothing"
     # (c: its folder listing changes as build/ appears; .cache/agora/build.json is the record of the last build;
     # .cache/agora/ also holds the sharing cards drawn, the page cache, compiled templates, planned Markdown, the
-    # manifests of the output and the files' parses)
+    # manifests of the output, the newsletter renderings and the files' parses)
     caches = ("c/.cache/agora/cards", "c/.cache/agora/pages", "c/.cache/agora/jinja", "c/.cache/agora/plans",
-              "c/.cache/agora/manifests")
+              "c/.cache/agora/manifests", "c/.cache/agora/letters")
     expected = {"out", "out/site", "c", "c/build", letters, "c/.cache", "c/.cache/agora", "c/.cache/agora/build.json",
                 "c/.cache/agora/parsed.pickle", *caches}
     outside = {path for path in changed
