@@ -144,8 +144,9 @@ def build_language(root: Path, code: str, site_dir: Path, strict: bool, reuse: b
     except Exception as exc:
         logging.getLogger("mkdocs").removeHandler(getattr(plugin, "warnings_handler", None))
         if isinstance(exc, Abort) and plugin.warnings:  # --strict and warnings: say which
-            raise PageError(f"--strict and {_count(plugin.warnings, 'warning')} in {code!r}:\n"
-                            + "\n".join(f"  {message}" for message in dict.fromkeys(plugin.warnings))) from None
+            warned = list(dict.fromkeys(plugin.warnings))
+            raise PageError(f"--strict and {_count(len(warned), 'warning')} in {code!r}:\n"
+                            + "\n".join(f"  {message}" for message in warned)) from None
         if plugin.current is not None:
             raise PageError(_blame(plugin.current, code, exc)) from None
         if where := _template_frame(exc):
@@ -159,8 +160,8 @@ def build_language(root: Path, code: str, site_dir: Path, strict: bool, reuse: b
                           stamp.folder_listing(str(site_dir)) if listed else None, tuple(plugin.warnings))
 
 
-def _count(things, name: str) -> str:
-    return f"{len(things)} {name}{'s' * (len(things) != 1)}"
+def _count(number: int, name: str) -> str:
+    return f"{number} {name}{'s' * (number != 1)}"
 
 
 def _blame(current, code: str, exc: Exception) -> str:
@@ -183,7 +184,7 @@ def _template_frame(exc: Exception) -> str:
 def _stopped(problems) -> int:
     print_problems(problems)
     count = len(problems)
-    print(f"build stopped: {count} error{'s' * (count != 1)}; nothing was written", file=sys.stderr)
+    print(f"build stopped: {_count(count, 'error')}; nothing was written", file=sys.stderr)
     return EXIT_ERRORS
 
 
@@ -261,7 +262,7 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> int:
     jobs = min(options.jobs or os.cpu_count() or 1, len(codes))
     default = settings.default_language
     started = time.perf_counter()
-    print(f"building {_count(codes, 'language')} with {_count(range(jobs), 'parallel job')} (reference date "
+    print(f"building {_count(len(codes), 'language')} with {_count(jobs, 'parallel job')} (reference date "
           f"{inputs.today})", file=sys.stderr)
     _prepare_for_workers(inputs)
     # The workers inherit the community (and the fingerprints just made): frozen, the collector never scans it
@@ -289,7 +290,7 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> int:
             spares = {code: (manifest.location(root, out, code, spare=True), discard) for code in codes}
             with Progress(codes, queue, interactive=sys.stderr.isatty()), _workers(jobs, context) as pool:
                 # The newsletters first: an e-mail over the size limit stops the build before most languages.
-                letters_job = pool.submit(build_newsletters, root, codes, letters_staging, options.strict,
+                letters_job = pool.submit(build_newsletters, codes, letters_staging, options.strict,
                                           not options.force) \
                     if letters_staging else None
                 futures = [pool.submit(build_language, root, code, folders[code], options.strict,
@@ -344,10 +345,10 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> int:
     body_pages = sum(result.body_pages for result in results.values())
     if body_pages:
         converted = sum(result.bodies_converted for result in results.values())
-        print(f"  bodies: {converted} converted for {body_pages} rendered page{'s' * (body_pages != 1)} showing one "
+        print(f"  bodies: {converted} converted for {_count(body_pages, 'rendered page')} showing one "
               "(a body shown alike in several languages is converted once per worker)", file=sys.stderr)
     if letters:
-        print(f"  newsletters: {letter_count} rendering{'s' * (letter_count != 1)} (issue × language; "
+        print(f"  newsletters: {_count(letter_count, 'rendering')} (issue × language; "
               f"{letters_rendered} rendered, {letter_count - letters_rendered} reused)", file=sys.stderr)
     if options.remember:
         listed = {"" if code == default else code: results[code].listing for code in codes}
@@ -442,7 +443,7 @@ def _prepare_for_workers(inputs: BuildInputs) -> None:
         localedata.load(str(language.locale))
 
 
-def build_newsletters(root: Path, codes: list[str], folder: Path, strict: bool, reuse: bool) -> tuple[int, int]:
+def build_newsletters(codes: list[str], folder: Path, strict: bool, reuse: bool) -> tuple[int, int]:
     """Every newsletter issue in every built language, into `folder` (the staged `newsletter.out_dir`), in a
     forked worker beside the languages' builds; returns the number of renderings and how many of them were
     rendered (`reuse`: the others are what earlier builds rendered of the same view, `generator/renderings.py`)."""
@@ -450,7 +451,7 @@ def build_newsletters(root: Path, codes: list[str], folder: Path, strict: bool, 
     from generator.renderings import KeptRenderings
 
     inputs, context_key, _ = _SHARED
-    kept = KeptRenderings(root, context_key, reuse)
+    kept = KeptRenderings(inputs.settings.root, context_key, reuse)
     try:
         return len(build_issues(inputs.community, inputs.languages, codes, folder, strict, kept)), kept.rendered
     finally:

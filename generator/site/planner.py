@@ -81,11 +81,11 @@ class SitePlan:
                       stale_original=original, create_url=create, **values)
         # `v` is `item`'s version in this language: the item's fingerprint and the language key it already.
         key_values = {name: value for name, value in values.items() if name != "v"} if item else values
-        key, render = self._render((template, here, key_values),
-                                   functools.partial(self.renderer.render, template, here, **values))
+        make = functools.partial(self.renderer.render, template, here, **values)
+        key, render = self._render((template, here, key_values), make)
         self.pages.append(PlannedPage(
             url=url, title=title, markdown_digest=render.digest, links_to_files=render.links_to_files,
-            read_markdown=functools.partial(self._text, key, render, self.renderer.render, template, here, **values),
+            read_markdown=functools.partial(self._text, key, render, make),
             description=description, canonical=canonical, nav=nav, toc=template in LONG_READS,
             languages=languages, source=version.path if version else None))
 
@@ -102,21 +102,21 @@ class SitePlan:
         self.rendered[key] = render
         return key, render
 
-    def _text(self, key: str | None, render: memo.Render, make: Callable[..., str], /, *args: object,
-              **kwargs: object) -> str:
+    def _text(self, key: str | None, render: memo.Render, make: Callable[[], str]) -> str:
         """The text of `render`: made already, or read from the memo, or (an entry damaged since) made again."""
         if render.text is None:
             render.text = self.memo.text(key, render)
         if render.text is None:
-            render.text = make(*args, **kwargs)
+            render.text = make()
             self.fresh.add(key)  # written again with this build's renders
         return render.text
 
     def _reusing(self, inputs: tuple, make: Callable[..., str], /, *args: object, **kwargs: object) -> str:
         """`make(*args, **kwargs)`, or what it returned in an earlier build given the same `inputs` in the same
         context."""
-        key, render = self._render(inputs, functools.partial(make, *args, **kwargs))
-        return self._text(key, render, make, *args, **kwargs)
+        made = functools.partial(make, *args, **kwargs)
+        key, render = self._render(inputs, made)
+        return self._text(key, render, made)
 
     def gettext(self, message: str, **values: object) -> str:
         return self.lang.gettext(message, **values)

@@ -82,17 +82,6 @@ class Store:
             return None
         return unsealed(row[0]) if row else None
 
-    def raw_values(self) -> dict[str, bytes]:
-        """Every entry, still sealed (`unsealed` reads one): one query where a build looks up nearly all of them,
-        instead of a query each (SQLite's per-statement cost, a read transaction each, dominated)."""
-        db = self._connection()
-        if db is None:
-            return {}
-        try:
-            return dict(db.execute(f"SELECT key, value FROM {self.table}"))
-        except sqlite3.Error:
-            return {}
-
     def keys(self) -> list[str]:
         """Every key (none when the store cannot be read): one query, without reading any value."""
         db = self._connection()
