@@ -440,6 +440,27 @@ def test_a_theme_sitemap_of_its_own_turns_the_page_cache_off(tmp_path):
     assert (root / "site" / "sitemap.xml").read_text().count("<title>") > 10
 
 
+def test_an_edit_build_keeps_the_themes_files_where_they_are(tmp_path):
+    """The theme's static files (Material's stylesheets, scripts, fonts) do not change with the content: an edit
+    build keeps each where it is (the same file, by its inode) instead of deleting and copying it again, and still
+    writes what a clean build writes."""
+    root = tmp_path / "c"
+    shutil.copytree(MINIMAL, root)
+    post = root / "content" / "posts" / "2026" / "first-week.md"
+    inodes = []
+    for line in ("One.", "Two.", "Three."):
+        assert run_agora("build", "--root", root).code == 0
+        theme_files = sorted((root / "site" / "sv" / "assets" / "javascripts").glob("bundle.*.js"))
+        assert theme_files, "Material's script is not in the output"
+        inodes.append(theme_files[0].stat().st_ino)
+        post.write_text(post.read_text(encoding="utf-8") + f"\n{line}\n", encoding="utf-8")
+    assert len(set(inodes)) == 1, inodes
+    assert run_agora("build", "--root", root).code == 0
+    clean = copy_parts(root, tmp_path / "clean", INPUTS)
+    assert build(clean, BuildOptions(progress=False, force=True)) == 0
+    assert_same_tree(root / "site", clean / "site")
+
+
 def test_a_body_shown_in_several_languages_is_converted_once(tmp_path):
     """An untranslated post shows its original's body in every language: one worker converts it once."""
     root = tmp_path / "c"
