@@ -62,6 +62,10 @@ class Store:
             db.execute("PRAGMA synchronous=OFF")
             db.execute(f"CREATE TABLE IF NOT EXISTS {self.table} (key TEXT PRIMARY KEY, value BLOB NOT NULL) "
                        "WITHOUT ROWID")
+            # The keys on their own: counting the entries (every build) and listing their keys (the planner's
+            # memo) read this small index instead of the whole table, whose pages hold the values too (a tenth
+            # of a second per language on a large hub when the file is not in memory).
+            db.execute(f"CREATE INDEX IF NOT EXISTS {self.table}_keys ON {self.table} (key)")
             db.execute(f"SELECT count(*) FROM {self.table} WHERE key = ''").fetchone()  # fails if damaged
         except BaseException:
             db.close()
