@@ -111,12 +111,13 @@ def _epoch(day: dt.date) -> int:
 
 def build_language(root: Path, code: str, site_dir: Path, strict: bool, reuse: bool,
                    previous: tuple[Path, Path] | None = None, spare: tuple[Path, Callable] | None = None,
-                   listed: bool = False) -> LanguageResult:
+                   listed: bool = False, in_process: bool = False) -> LanguageResult:
     """Run MkDocs for one language into `site_dir` (in a forked worker). `previous`: the folder holding this
     language's output of the last build and the manifest describing it, whose unchanged files are taken over.
     `spare`: the manifest of what `site_dir` holds when it is a spare output to update in place, and how to
     discard it when it is not worth updating (generator/output.py). `listed`: list what was written for the
-    record of the build (`stamp`), here, where the languages are listed in parallel."""
+    record of the build (`stamp`), here, where the languages are listed in parallel. `in_process`: this is the
+    process that puts the output in place (no worker)."""
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort
@@ -136,9 +137,17 @@ def build_language(root: Path, code: str, site_dir: Path, strict: bool, reuse: b
         plugin.previous_dir, plugin.manifest_path = previous
     if spare is not None:
         plugin.spare_manifest_path, plugin.discard = spare
+    plugin.in_process = in_process
     # Dirty: pages and files the plugin marks unchanged are neither built nor copied.
     dirty = previous is not None and reuse
     logging.getLogger("mkdocs.commands.build").addFilter(_NOT_DIRTY)
+    collecting = gc.isenabled()
+    # The plan and the files are thousands of objects that all live to the end of the build, and a young
+    # collection scans every object allocated since the last: a tenth of a second per language, to free almost
+    # nothing (what a build drops is freed as it is dropped, unless it is part of a cycle). The plugin turns the
+    # collector on again once it knows it renders many pages, whose cycles are worth collecting
+    # (`AgoraPlugin.on_files`); an edit build renders a few.
+    gc.disable()
     try:
         mkdocs_build(config, dirty=dirty)
     except Exception as exc:
@@ -154,10 +163,14 @@ def build_language(root: Path, code: str, site_dir: Path, strict: bool, reuse: b
             raise PageError(f"{where}template error while planning the pages of {code!r}: "
                             f"{type(exc).__name__}: {exc}") from None
         raise
+    finally:
+        if collecting:
+            gc.enable()
+    listing = plugin.finish(listed)
     plugin.forget()
     return LanguageResult(code, plugin.rendered, plugin.reused, time.perf_counter() - started,
-                          plugin.manifest_pending, plugin.bodies["pages"], plugin.bodies["converted"],
-                          stamp.folder_listing(str(site_dir)) if listed else None, tuple(plugin.warnings))
+                          plugin.manifest_pending, plugin.bodies["pages"], plugin.bodies["converted"], listing,
+                          tuple(plugin.warnings))
 
 
 def _count(number: int, name: str) -> str:
@@ -294,7 +307,7 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> int:
                                           not options.force) \
                     if letters_staging else None
                 futures = [pool.submit(build_language, root, code, folders[code], options.strict,
-                                       not options.force, previous[code], spares[code], options.remember)
+                                       not options.force, previous[code], spares[code], options.remember, jobs == 1)
                            for code in codes]
                 # While the workers build (they are forked by now), or else while the output is swapped in and
                 # the browser reloads: waited for by the next build in this process, and at its exit.

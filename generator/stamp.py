@@ -121,6 +121,28 @@ def folder_listing(folder: str, skip: frozenset[str] = frozenset()) -> str:
     return digest.hexdigest()
 
 
+def listing_of(files: dict[str, tuple[int, int]]) -> str:
+    """`folder_listing` of a folder that holds exactly `files` (path inside it → size and modification time), in
+    the order its walk lists them (a folder's files by name, then its folders by name), without walking it."""
+    digest = hashlib.sha256()
+    for path in sorted(files, key=_walked):
+        *folders, name = path.split("/")
+        if name.endswith(".pyc") or SKIPPED_DIRS.intersection(folders):
+            continue
+        size, mtime = files[path]
+        digest.update(f"{path}\0{size}\0{mtime}\n".encode())
+    return digest.hexdigest()
+
+
+def _walked(path: str) -> str | list[tuple[int, str]]:
+    """A sort key putting `path` where `folder_listing`'s walk lists it: each folder marked to sort after the
+    files beside it (which no name made of printable characters can upset), or else as a list of parts."""
+    folder, _, name = path.rpartition("/")
+    if any(mark in path for mark in "\0\1\2"):
+        return [(1, part) for part in folder.split("/") if folder] + [(0, name)]
+    return "\2" + folder.replace("/", "\1\2") + "\1\0" + name if folder else "\0" + name
+
+
 def _outputs(folders: Iterable[Path], parts: dict[Path, list[str]],
              known: dict[Path, dict[str, str]]) -> dict[str, str | None]:
     return {str(folder): listing(folder, parts.get(folder, ()), known.get(folder)) if folder.is_dir() else None

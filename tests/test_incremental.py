@@ -47,8 +47,10 @@ STEPS = 6
 COUNTS = {"sequences": 0, "steps": 0, "clean builds": 0}
 
 
-def tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+def tree(folder: Path) -> dict[str, bytes | None]:
+    """Every file's bytes and every folder (None), by path: an empty folder left behind is a difference too."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() if p.is_file() else None
+            for p in sorted(folder.rglob("*"))}
 
 
 def assert_same_tree(incremental: Path, clean: Path) -> None:
@@ -367,6 +369,33 @@ def test_a_build_updates_the_replaced_output_and_never_writes_through_the_one_in
     assert run_agora("build", "--root", clean, "--force").code == 0
     assert_same_tree(root / "site", clean / "site")
     assert tree(root / ".site.spare") == published
+
+
+def test_files_added_to_the_output_by_hand_are_gone_once_it_is_built_in_again(tmp_path):
+    """A build deletes from the spare it stages in the files its manifest lists, without walking its folders, only
+    while every folder is as the manifest recorded it and its top holds nothing else. Files added to the published
+    output by hand (or by a deploy step) make the build after next, which stages in that output, walk it and
+    delete them: the output stays what a clean build writes."""
+    root = tmp_path / "c"
+    shutil.copytree(MINIMAL, root)
+    post = root / "content" / "posts" / "2026" / "first-week.md"
+
+    def edit_and_build(times: int) -> None:
+        for _ in range(times):
+            post.write_text(post.read_text("utf-8") + "\nOne more line.\n", "utf-8")
+            assert run_agora("build", "--root", root).code == 0
+
+    edit_and_build(3)  # from the third build on, the spare is updated from its manifest
+    for step, strays in enumerate([["site/.nojekyll"],  # at the top, which is listed
+                                   ["site/guidelines/notes.txt", "site/sv/posts/first-week/draft/index.html"]]):
+        for stray in strays:
+            (root / stray).parent.mkdir(exist_ok=True)
+            (root / stray).write_text("added by hand\n", "utf-8")
+        edit_and_build(2)  # the first replaces the output with the strays (kept as the spare); the next stages in it
+        clean = tmp_path / f"clean-{step}"
+        shutil.copytree(root, clean, ignore=shutil.ignore_patterns("site", ".site.spare", ".cache", "build"))
+        assert run_agora("build", "--root", clean, "--force").code == 0
+        assert_same_tree(root / "site", clean / "site")
 
 
 def test_per_language_builds_assemble_into_the_single_build(tmp_path):

@@ -17,6 +17,11 @@ build to update in place (`generator/output.py`), and this says which of its fil
 A file counts as the one recorded only if its size, modification time and inode are: hard links make the two
 trees share most inodes, and an inode number tells a file written since apart from the one recorded even
 within one tick of the file system's clock.
+
+A manifest also lists every file the output held once its build ended (`present`: MkDocs' own files too) and
+every folder's modification time and inode (`folders`). A build staging in the spare deletes the listed files
+that changed without walking thousands of folders, but only while every folder is as recorded: a file added,
+removed or renamed in a folder changes its time, and the spare is then walked (`AgoraPlugin._prune_spare`).
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from pathlib import Path
 
 from generator.files import sealed, unsealed
 
-FORMAT = 3
+FORMAT = 4
 FOLDER = Path(".cache") / "agora" / "manifests" / f"v{FORMAT}"
 
 
@@ -39,7 +44,17 @@ def location(root: Path, out: Path, code: str, *, spare: bool = False) -> Path:
     return root / FOLDER / f"{name}-{code}{'.spare' if spare else ''}.bin"
 
 
+# The manifests this process wrote, while their files are the ones it wrote (`agora serve` builds again and
+# again: reading back what it has just written was a tenth of each save's build), by path: the file's
+# `stat_of` and what it holds. The newest few only: each is megabytes of objects on a large hub.
+_WRITTEN: dict[Path, tuple[list[int], dict]] = {}
+_WRITTEN_KEPT = 4
+
+
 def load(path: Path) -> dict | None:
+    written = _WRITTEN.get(path)
+    if written is not None and written[0] == stat_of(str(path)):
+        return written[1]
     try:
         data = unsealed(path.read_bytes())
     except OSError:
@@ -59,30 +74,49 @@ def stat_of(path: str) -> list[int] | None:
     return [stat.st_size, stat.st_mtime_ns, stat.st_ino]
 
 
-def write_pending(path: Path, data: dict) -> Path | None:
-    """Write `data` for `promote` to put in place once the output is; None when it cannot be written."""
+def write_pending(path: Path, data: dict, *, remember: bool = False) -> Path | None:
+    """Write `data` for `promote` to put in place once the output is; None when it cannot be written.
+    `remember`: keep `data` for `load` to return while the file is this one (in the process that promotes it)."""
     pending = path.with_name(f"{path.name}.pending-{os.getpid()}")
+    data = {"format": FORMAT, **data}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        pending.write_bytes(sealed({"format": FORMAT, **data}))
+        pending.write_bytes(sealed(data))
     except OSError:
         return None
+    if not remember:
+        return pending
+    _WRITTEN[pending] = (stat_of(str(pending)), data)
+    while len(_WRITTEN) > _WRITTEN_KEPT:
+        del _WRITTEN[next(iter(_WRITTEN))]
     return pending
+
+
+def _moved(source: Path, target: Path) -> None:
+    """`source` was renamed to `target` (which keeps its inode and times)."""
+    written = _WRITTEN.pop(source, None)
+    _WRITTEN.pop(target, None)
+    if written is not None:
+        _WRITTEN[target] = written
 
 
 def rotate(root: Path, out: Path, code: str) -> None:
     """The output of `code` in `out` was just replaced (and kept as the spare): its manifest is the spare's now."""
+    current, spare = location(root, out, code), location(root, out, code, spare=True)
     with contextlib.suppress(OSError):
-        os.replace(location(root, out, code), location(root, out, code, spare=True))
+        os.replace(current, spare)
+        _moved(current, spare)
 
 
 def promote(pending: Path) -> None:
     final = pending.with_name(pending.name.rsplit(".pending-", 1)[0])
     with contextlib.suppress(OSError):
         os.replace(pending, final)
+        _moved(pending, final)
 
 
 def discard(pending: Path) -> None:
     """Drop a pending manifest whose build failed: it never describes an output."""
+    _WRITTEN.pop(pending, None)
     with contextlib.suppress(OSError):
         pending.unlink()

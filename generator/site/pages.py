@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -62,12 +63,23 @@ def marked_body(markdown: str) -> str:
     return f"{BODY_START}\n\n{markdown}\n\n{BODY_END}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PlannedFile:
-    """A non-page output (Atom feed, iCalendar file), relative to the language root."""
+    """A non-page output (Atom feed, iCalendar file), relative to the language root. Like a page's Markdown, its
+    content may be read only when it is written (`content`): whether the output in place is still right needs
+    only its digest."""
 
     path: str
-    content: bytes
+    content_digest: str
+    read_content: Callable[[], bytes] = field(repr=False, compare=False)
+
+    @classmethod
+    def of(cls, path: str, content: bytes) -> PlannedFile:
+        return cls(path=path, content_digest=hashlib.sha256(content).hexdigest(), read_content=lambda: content)
+
+    @functools.cached_property
+    def content(self) -> bytes:
+        return self.read_content()
 
 
 def relative(target: str, base: str) -> str:

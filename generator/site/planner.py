@@ -111,12 +111,13 @@ class SitePlan:
             self.fresh.add(key)  # written again with this build's renders
         return render.text
 
-    def _reusing(self, inputs: tuple, make: Callable[..., str], /, *args: object, **kwargs: object) -> str:
-        """`make(*args, **kwargs)`, or what it returned in an earlier build given the same `inputs` in the same
-        context."""
-        made = functools.partial(make, *args, **kwargs)
+    def _file(self, path: str, inputs: tuple, make: Callable[..., str], /, *args: object) -> PlannedFile:
+        """The file at `path` holding `make(*args)`, or what it returned in an earlier build given the same
+        `inputs` in the same context (read only when the file is written)."""
+        made = functools.partial(make, *args)
         key, render = self._render(inputs, made)
-        return self._text(key, render, made)
+        return PlannedFile(path=path, content_digest=render.digest,
+                           read_content=lambda: self._text(key, render, made).encode("utf-8"))
 
     def gettext(self, message: str, **values: object) -> str:
         return self.lang.gettext(message, **values)
@@ -187,7 +188,7 @@ class SitePlan:
             )
             for p in self.posts[:50]
         ]
-        self.files.append(PlannedFile(urls.posts_feed(), atom.feed(
+        self.files.append(PlannedFile.of(urls.posts_feed(), atom.feed(
             id=self.absolute(urls.posts_feed()), title=f"{self.community.settings.site_name} — "
                                                          f"{self.gettext('Posts')}",
             self_url=self.absolute(urls.posts_feed()), site_url=self.absolute(urls.home()),
@@ -251,15 +252,13 @@ class SitePlan:
                      description=version.record.summary, upcoming=upcoming,
                      start=next_start(event.record, self.today))
             entry = (event, version.record.title, version.record.summary, self.absolute(urls.event(event.slug)))
-            ics = self._reusing(("calendar", entry, site_url, stamp), _calendar_text, [entry], site_url,
-                                version.record.title, stamp)
-            self.files.append(PlannedFile(urls.event_ics(event.slug), ics.encode()))
+            self.files.append(self._file(urls.event_ics(event.slug), ("calendar", entry, site_url, stamp),
+                                         _calendar_text, [entry], site_url, version.record.title, stamp))
         entries = [(e, self.version(e).record.title, self.version(e).record.summary,
                     self.absolute(urls.event(e.slug))) for e in self.upcoming]
         name = f"{self.community.settings.site_name} — {self.gettext('Events')}"
-        ics = self._reusing(("calendar", entries, site_url, name, stamp), _calendar_text, entries, site_url, name,
-                            stamp)
-        self.files.append(PlannedFile(urls.calendar(), ics.encode()))
+        self.files.append(self._file(urls.calendar(), ("calendar", entries, site_url, name, stamp), _calendar_text,
+                                     entries, site_url, name, stamp))
 
     def academy_section(self) -> None:
         courses = sorted(self.community.courses.values(),
@@ -326,7 +325,7 @@ class SitePlan:
             self.add(url, "newsletter_issue.md.j2", version.record.subject, item=issue,
                      description=version.record.preheader, web_copy=copy, languages=exists_in)
         feed = web.atom_feed(community, languages, code, self.today, views)
-        self.files.append(PlannedFile(urls.newsletter_feed(), feed.encode("utf-8")))
+        self.files.append(PlannedFile.of(urls.newsletter_feed(), feed.encode("utf-8")))
 
     def _to_root(self, url: str) -> str:
         """The relative link from page `url` of this language to the site root, e.g. `../../`."""

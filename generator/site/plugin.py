@@ -10,9 +10,11 @@ Python producing Markdown, metadata and navigation.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import functools
+import gc
 import hashlib
 import json
 import logging
@@ -35,14 +37,14 @@ from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 from mkdocs.utils import get_build_date
 
-from generator import digests, urls
+from generator import digests, stamp, urls
 from generator.config import AgoraConfig
 from generator.inputs import BuildInputs, load_inputs
 from generator.problems import ContentError
 from generator.site import cards, manifest, memo, repository, social
 from generator.site.cache import PageCache, PageRecord, page_record
 from generator.site.nav import navigation
-from generator.site.pages import BODY_END, BODY_START, PlannedPage, relative
+from generator.site.pages import BODY_END, BODY_START, PlannedFile, PlannedPage, relative
 from generator.site.planner import plan_language
 
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -62,6 +64,8 @@ CACHE_SAFE_PLUGINS = frozenset({"agora", "search", "material/search"})
 CACHE_UNSAFE_EXTENSIONS = frozenset({"pymdownx.snippets", "markdown_include.include"})
 
 log = logging.getLogger("mkdocs.plugins.agora")
+# How many pages a build renders with the garbage collector off (see `generator.build.build_language`).
+RENDERED_WITHOUT_COLLECTING = 50
 
 # The lunr stemmers Material ships, by hub language. A language without one is searched with no stemmer and
 # no stop words (whole-word matching): Material's own Slovenian setting asks for a stemmer file it does not
@@ -78,26 +82,42 @@ class AgoraFile(File):
 
     unchanged = False
     source: str | None = None
-    planned: PlannedPage | None = None
+    planned: PlannedPage | None = None  # a page's, whose Markdown is read when MkDocs reads it
+    made: PlannedFile | None = None  # another planned file's, whose content is read when it is written
     _page_of: tuple[str, bool] = ("", False)
 
     @property
     def content_string(self) -> str:
-        return self.planned.markdown if self.planned is not None else File.content_string.fget(self)
+        if self.planned is not None:
+            return self.planned.markdown
+        if self.made is not None:
+            return self.made.content.decode("utf-8")
+        return File.content_string.fget(self)
 
     @content_string.setter
     def content_string(self, value: str) -> None:
-        self.planned = None
+        self.planned = self.made = None
         File.content_string.fset(self, value)
 
     @property
     def content_bytes(self) -> bytes:
-        return self.planned.markdown.encode("utf-8") if self.planned is not None else File.content_bytes.fget(self)
+        if self.planned is not None:
+            return self.planned.markdown.encode("utf-8")
+        if self.made is not None:
+            return self.made.content
+        return File.content_bytes.fget(self)
 
     @content_bytes.setter
     def content_bytes(self, value: bytes) -> None:
-        self.planned = None
+        self.planned = self.made = None
         File.content_bytes.fset(self, value)
+
+    def copy_file(self, dirty: bool = False) -> None:
+        if self.made is None or (dirty and not self.is_modified()):
+            return super().copy_file(dirty)
+        os.makedirs(os.path.dirname(self.abs_dest_path), exist_ok=True)
+        with open(self.abs_dest_path, "wb") as output:
+            output.write(self.made.content)
 
     def is_modified(self) -> bool:
         return not self.unchanged
@@ -333,6 +353,9 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         # spare holds, and how to discard the spare's files when too few are still right to update it in place.
         self.spare_manifest_path: Path | None = None
         self.discard: Callable[[Path], None] | None = None
+        # Set by `agora build` when this process also puts the output in place (one job): the manifest written is
+        # then kept in memory for the next build in this process (`agora serve`) to read.
+        self.in_process = False
         # The unchanged pages' records, by src_uri; those of them MkDocs is not told of (`_leave_out`).
         self.unchanged: dict[str, PageRecord] = {}
         self.left_out: set[str] = set()
@@ -447,12 +470,15 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         # already in place (`_reuse`) instead of deleting and copying them again (Material's are 40 files of 2.5 MB
         # per language, with their folders).
         files = Files([_as_agora(file, config) for file in files])
+        self.site_dir, self.theme_templates = config.site_dir, sorted(config.theme.static_templates)
         for src_uri, page in self.planned.items():
             file = AgoraFile.generated(config, src_uri, content="")
             file.planned = page  # its Markdown is read when MkDocs reads the page (`content_string`)
             files.append(file)
         for planned in self.plan.files:
-            files.append(AgoraFile.generated(config, planned.path, content=planned.content))
+            file = AgoraFile.generated(config, planned.path, content=b"")
+            file.made = planned  # its content is read when MkDocs writes the file
+            files.append(file)
         for asset in sorted(ASSETS.iterdir()):
             files.append(AgoraFile.generated(config, ASSET_URI + asset.name, abs_src_path=str(asset)))
         content_assets = self.settings.content_dir / "assets"
@@ -480,10 +506,16 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         context = digests.digest([_stable_json({name: config.get(name) for name in (
             "markdown_extensions", "mdx_configs", "use_directory_urls", "validation")}), listing])
         self.bodies = Counter(pages=0, converted=0)
+        rendering = 0
         for src_uri in self.planned:
             file = files.src_uris[src_uri]
             if file.page is None and src_uri not in self.left_out:
                 AgoraPage(self.nav_titles.get(src_uri), file, config, context, self.bodies)
+                rendering += 1
+        if rendering > RENDERED_WITHOUT_COLLECTING and not gc.isenabled():
+            # `agora build` turned the collector off for planning; rendering a page leaves cycles (each conversion
+            # makes a Markdown instance), which are collected as usual once there are more than a few pages.
+            gc.enable()
         self._unchanged_left = len(self.unchanged)
         self._report()
         return files
@@ -527,7 +559,7 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         # Staging in the spare, the previous output is not needed: what changed since the spare was built
         # changed in the previous build, which put those pages in the page cache (and other files are written
         # from their sources). Its manifest is as large as the spare's, and reading it is a tenth of an edit build.
-        if self._prune_spare(Path(site_dir), len(identities)):
+        if self._prune_spare(Path(site_dir), len(identities), spare, files):
             previous = self._manifest(None)
         else:
             in_spare = {}
@@ -583,13 +615,16 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
             return {"pages": {}, "files": {}, "outputs": {}}
         return described
 
-    def _prune_spare(self, site_dir: Path, expected: int) -> bool:
+    def _prune_spare(self, site_dir: Path, expected: int, described: dict | None = None,
+                     files: Files | None = None) -> bool:
         """Leave in the staging folder only the files that are already right (`self.kept`); False when none
         were left. MkDocs and `_take_over_unchanged` then write every other file afresh, into a path nothing
         else holds, so no file of the output in place (which shares inodes with this folder) is written through.
 
         Deleting file by file pays when most files stay; when most would go (the first build after a change of
-        theme or settings), the folder is swapped for an empty one that is deleted in the background."""
+        theme or settings), the folder is swapped for an empty one that is deleted in the background. The files
+        to delete are those the spare's manifest (`described`) lists, when its folders are provably as it
+        recorded them (`_prune_described`); otherwise the folder is walked."""
         if not site_dir.is_dir():
             self.kept = set()
             return False
@@ -602,6 +637,8 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
                     self.discard(site_dir)
                 site_dir.mkdir()
             return False
+        if described is not None and files is not None and self._prune_described(str(site_dir), described, files):
+            return True
         prefix = len(str(site_dir)) + 1
         kept = self.kept
 
@@ -622,6 +659,39 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
             return empty
 
         prune(str(site_dir))
+        return True
+
+    def _prune_described(self, site_dir: str, described: dict, files: Files) -> bool:
+        """Delete the files of the spare that its manifest lists and that are not kept, without walking its
+        thousands of folders; False (nothing deleted) unless the spare holds exactly what it lists. Every folder
+        must have the modification time and inode the manifest recorded once the build that wrote it had ended
+        (a file added, removed or renamed in a folder since changes its time; moving a folder keeps it), and
+        the top folder, whose own time changes as the output is assembled, is listed."""
+        present, folders = described.get("present"), described.get("folders")
+        if not isinstance(present, list) or not isinstance(folders, dict):
+            return False
+        for folder, recorded in folders.items():
+            try:
+                info = os.stat(os.path.join(site_dir, folder), follow_symlinks=False)
+            except OSError:
+                return False
+            if [info.st_mtime_ns, info.st_ino] != recorded:
+                return False
+        top = {path.partition("/")[0] for path in present}
+        with os.scandir(site_dir) as entries:
+            if any(entry.name not in top for entry in entries):
+                return False
+        kept = self.kept
+        for path in present:
+            if path not in kept:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(os.path.join(site_dir, path))
+        # The folders this build writes into stay; the others go once empty (a deleted page's), deepest first.
+        needed = _folders_of(file.dest_uri for file in files)
+        for folder in sorted(folders, key=lambda path: path.count("/"), reverse=True):
+            if folder not in needed:
+                with contextlib.suppress(OSError):
+                    os.rmdir(os.path.join(site_dir, folder))
         return True
 
     def social_meta(self, planned: PlannedPage) -> dict:
@@ -796,7 +866,6 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
             self.memo.keep(self.plan.rendered, self.plan.fresh)
         if self.build_key is not None and self.manifest_path is not None:
             self._take_over_unchanged(Path(config.site_dir))
-            self._write_manifest(Path(config.site_dir))
         if self.cache is not None:
             if self.keys:
                 self.cache.keep_only(self.keys.values())
@@ -847,7 +916,20 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         else:
             Path(target).write_bytes(file.content_bytes)
 
-    def _write_manifest(self, site_dir: Path) -> None:
+    def finish(self, listed: bool) -> str | None:
+        """Once MkDocs has written everything: write the manifest of the output (`manifest_pending`), and when
+        `listed`, return the output's listing (`stamp.folder_listing`'s digest) for the record of the build. Both
+        come from what this build knows it wrote, without walking the output's thousands of folders; a build that
+        keeps no manifest (page cache off) walks them."""
+        site_dir = Path(self.site_dir)
+        if self.build_key is None or self.manifest_path is None or self.files is None:
+            return stamp.folder_listing(str(site_dir)) if listed else None
+        present = self._write_manifest(site_dir)
+        return stamp.listing_of({path: (size, mtime) for path, (size, mtime, _) in present.items()}) \
+            if listed else None
+
+    def _write_manifest(self, site_dir: Path) -> dict[str, list[int]]:
+        """Write the manifest; returns the output's files and their `manifest.stat_of`."""
         src_uris, kept = self.files.src_uris, self.kept
         # A kept page's entry is the spare manifest's, which it was matched against (same key, same record).
         pages = {src_uri: self.kept_pages[src_uri] if src_uris[src_uri].dest_uri in kept else
@@ -859,8 +941,29 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         # A kept file's was checked against the spare's manifest when it was kept.
         outputs = {dest: self.kept_outputs[dest] if dest in self.kept
                    else manifest.stat_of(os.path.join(site_dir, dest)) for dest in written}
+        present = {dest: recorded for dest, recorded in outputs.items() if recorded is not None}
+        # MkDocs' own files (its theme's templates, the sitemap's gzip, the search index), from the folders it
+        # writes them into. Another folder's file of its own (none known) is written over in the spare next time,
+        # and makes the listing another than a walk's: the next build runs instead of being skipped.
+        for folder in sorted({"", "search", *(os.path.dirname(name) for name in self.theme_templates)}):
+            try:
+                with os.scandir(os.path.join(site_dir, folder)) as entries:
+                    for entry in entries:
+                        path = f"{folder}/{entry.name}" if folder else entry.name
+                        if path not in present and entry.is_file(follow_symlinks=False):
+                            info = entry.stat(follow_symlinks=False)
+                            present[path] = [info.st_size, info.st_mtime_ns, info.st_ino]
+            except OSError:
+                continue
+        try:
+            folders = {folder: [(info := os.stat(os.path.join(site_dir, folder))).st_mtime_ns, info.st_ino]
+                       for folder in sorted(_folders_of(present))}
+        except OSError:
+            folders = None  # the next build walks the folder
         self.manifest_pending = manifest.write_pending(self.manifest_path, {
-            "build_key": self.build_key, "pages": pages, "files": sources, "outputs": outputs})
+            "build_key": self.build_key, "pages": pages, "files": sources, "outputs": outputs,
+            "present": sorted(present), "folders": folders}, remember=self.in_process)
+        return present
 
     def _begin(self, phase: str, planned: PlannedPage) -> None:
         self.current = (phase, planned)
@@ -901,6 +1004,17 @@ def _as_agora(file: File, config: MkDocsConfig) -> File:
     return AgoraFile.generated(config, file.src_uri, abs_src_path=file.abs_src_path, inclusion=file.inclusion)
 
 
+def _folders_of(paths) -> set[str]:
+    """Every folder holding one of `paths` (relative, with `/`), and every folder above it but the top."""
+    folders: set[str] = set()
+    for path in paths:
+        folder = path.rpartition("/")[0]
+        while folder and folder not in folders:
+            folders.add(folder)
+            folder = folder.rpartition("/")[0]
+    return folders
+
+
 def _links_only_within(src_uri: str, record: PageRecord) -> bool:
     """Whether every link of the page to an anchor is to one of its own (which MkDocs' check finds present)."""
     present = record.anchors
@@ -910,6 +1024,8 @@ def _links_only_within(src_uri: str, record: PageRecord) -> bool:
 
 def _source_of(file: File) -> str:
     """A digest of what a non-page file is made of: its bytes, or the path, size and time of its source."""
+    if isinstance(file, AgoraFile) and file.made is not None:
+        return file.made.content_digest
     if file.abs_src_path is None:
         content = file.content_bytes
         return hashlib.sha256(content).hexdigest()
