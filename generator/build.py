@@ -118,9 +118,7 @@ def build_language(root: Path, code: str, site_dir: Path, strict: bool, reuse: b
     discard it when it is not worth updating (generator/output.py). `listed`: list what was written for the
     record of the build (`stamp`), here, where the languages are listed in parallel. `in_process`: this is the
     process that puts the output in place (no worker)."""
-    from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
-    from mkdocs.exceptions import Abort
 
     from generator.site.cache import PageCache
 
@@ -146,8 +144,26 @@ def build_language(root: Path, code: str, site_dir: Path, strict: bool, reuse: b
     # collection scans every object allocated since the last: a tenth of a second per language, to free almost
     # nothing (what a build drops is freed as it is dropped, unless it is part of a cycle). The plugin turns the
     # collector on again once it knows it renders many pages, whose cycles are worth collecting
-    # (`AgoraPlugin.on_files`); an edit build renders a few.
+    # (`AgoraPlugin.on_files`); an edit build renders a few. Turned on again once the build's objects are
+    # dropped (`forget`): turned on before, it scanned them all at once.
     gc.disable()
+    try:
+        _build_with(plugin, config, code, dirty)
+        listing = plugin.finish(listed)
+        plugin.forget()
+    finally:
+        if collecting:
+            gc.enable()
+    return LanguageResult(code, plugin.rendered, plugin.reused, time.perf_counter() - started,
+                          plugin.manifest_pending, plugin.bodies["pages"], plugin.bodies["converted"], listing,
+                          tuple(plugin.warnings))
+
+
+def _build_with(plugin, config, code: str, dirty: bool) -> None:
+    """MkDocs' build, with a failure named by the page, the phase and the file behind it."""
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.exceptions import Abort
+
     try:
         mkdocs_build(config, dirty=dirty)
     except Exception as exc:
@@ -163,14 +179,6 @@ def build_language(root: Path, code: str, site_dir: Path, strict: bool, reuse: b
             raise PageError(f"{where}template error while planning the pages of {code!r}: "
                             f"{type(exc).__name__}: {exc}") from None
         raise
-    finally:
-        if collecting:
-            gc.enable()
-    listing = plugin.finish(listed)
-    plugin.forget()
-    return LanguageResult(code, plugin.rendered, plugin.reused, time.perf_counter() - started,
-                          plugin.manifest_pending, plugin.bodies["pages"], plugin.bodies["converted"], listing,
-                          tuple(plugin.warnings))
 
 
 def _count(number: int, name: str) -> str:
@@ -428,20 +436,21 @@ def _language_folders(staging: Path, codes: list[str], default: str, configured:
 
 @contextlib.contextmanager
 def _loading() -> Iterator[None]:
-    """While the community loads, run the cyclic garbage collector a hundredth as often; once it has loaded,
-    freeze it (`build` unfreezes it when it ends). Loading allocates hundreds of thousands of objects that all
-    live to the end of the build: at the default threshold the collector scanned them again and again (loading
-    at N = 2,000: 0.36 → 0.25 s), and unfrozen, the collections due right after loading scanned them once more
-    (0.2 s before the workers were forked). Only there: the workers, forked later, keep the default threshold,
-    since at a hundredth of the collections a clean build held a third more memory at its peak (N = 1,000: 576
-    against 436 MB; over the 1 GB target at N = 2,000) for no gain measurable here."""
-    threshold = gc.get_threshold()
-    gc.set_threshold(70_000, 20, 20)
+    """While the community loads, leave the cyclic garbage collector off; once it has loaded, freeze it (`build`
+    unfreezes it when it ends). Loading allocates hundreds of thousands of objects that all live to the end of the
+    build, and frees what it drops as it drops it (parses hold no cycles): at the default threshold the collector
+    scanned them again and again (loading at N = 2,000: 0.36 → 0.25 s with collections a hundredth as often, and
+    those still took 0.13-0.17 s of each `agora serve` save), and unfrozen, the collections due right after
+    loading scanned them once more (0.2 s before the workers were forked). The language builds turn it off while
+    they plan (`build_language`)."""
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         yield
         gc.freeze()
     finally:
-        gc.set_threshold(*threshold)
+        if collecting:
+            gc.enable()
 
 
 def _prepare_for_workers(inputs: BuildInputs) -> None:
