@@ -70,7 +70,7 @@ class LanguageResult:
     reused: int
     seconds: float
     # The manifest of what this build wrote, to put in place once its output is (generator/site/manifest.py).
-    manifest: Path | None = None
+    manifest: Path | manifest.Unwritten | None = None
     # Pages whose content item's body was converted apart from the page, and how many bodies this build
     # converted (the others were converted for another language by the same worker).
     body_pages: int = 0
@@ -231,6 +231,7 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> int:
     global _KEEPING, _SHARED
     if _KEEPING is not None:
         _KEEPING.join()  # the last build's parses are stored before these are read or changed
+    manifest.settle()  # and the last build's manifests written (`agora serve`, one job)
     try:
         settings = load_settings(root)
     except ContentError as exc:

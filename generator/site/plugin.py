@@ -962,7 +962,7 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
             folders = None  # the next build walks the folder
         self.manifest_pending = manifest.write_pending(self.manifest_path, {
             "build_key": self.build_key, "pages": pages, "files": sources, "outputs": outputs,
-            "present": sorted(present), "folders": folders}, remember=self.in_process)
+            "present": sorted(present), "folders": folders}, in_process=self.in_process)
         return present
 
     def _begin(self, phase: str, planned: PlannedPage) -> None:
