@@ -398,6 +398,32 @@ def test_files_added_to_the_output_by_hand_are_gone_once_it_is_built_in_again(tm
         assert_same_tree(root / "site", clean / "site")
 
 
+def test_a_manifest_never_makes_a_build_delete_outside_its_output(tmp_path):
+    """The files a build deletes from the spare come from the spare's manifest, a cache file: one that names a
+    path outside the output (restored from a poisoned CI cache, say, with its digest made to match) deletes
+    nothing there; the spare is walked instead, and the output is still a clean build's."""
+    root = tmp_path / "c"
+    shutil.copytree(MINIMAL, root)
+    post = root / "content" / "posts" / "2026" / "first-week.md"
+    for _ in range(3):  # from the third build on, the spare is updated from its manifest
+        post.write_text(post.read_text("utf-8") + "\nOne more line.\n", "utf-8")
+        assert run_agora("build", "--root", root).code == 0
+    victim = root / "victim.txt"
+    victim.write_text("not Agora's\n", "utf-8")
+    spare = manifest.location(root, root / "site", "en", spare=True)
+    described = unsealed(spare.read_bytes())
+    # The default language's part of the spare is staged one folder below the staging folder, beside `site/`.
+    described["present"].append("../../victim.txt")
+    spare.write_bytes(sealed(described))
+    post.write_text(post.read_text("utf-8") + "\nOne more line.\n", "utf-8")
+    assert run_agora("build", "--root", root).code == 0
+    assert victim.read_text("utf-8") == "not Agora's\n"
+    clean = tmp_path / "clean"
+    shutil.copytree(root, clean, ignore=shutil.ignore_patterns("site", ".site.spare", ".cache", "build", "victim.txt"))
+    assert run_agora("build", "--root", clean, "--force").code == 0
+    assert_same_tree(root / "site", clean / "site")
+
+
 def test_per_language_builds_assemble_into_the_single_build(tmp_path):
     """Large communities build each language on its own machine, then assemble the parts."""
     single = tmp_path / "single"

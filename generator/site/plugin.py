@@ -670,6 +670,9 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         present, folders = described.get("present"), described.get("folders")
         if not isinstance(present, list) or not isinstance(folders, dict):
             return False
+        # Only paths inside the folder are deleted: a manifest is a cache file, never trusted to name others.
+        if not all(isinstance(path, str) and _inside(path) for path in (*present, *folders)):
+            return False
         for folder, recorded in folders.items():
             try:
                 info = os.stat(os.path.join(site_dir, folder), follow_symlinks=False)
@@ -1002,6 +1005,12 @@ def _as_agora(file: File, config: MkDocsConfig) -> File:
     if isinstance(file, AgoraFile) or file.abs_src_path is None or file.is_documentation_page():
         return file
     return AgoraFile.generated(config, file.src_uri, abs_src_path=file.abs_src_path, inclusion=file.inclusion)
+
+
+def _inside(path: str) -> bool:
+    """Whether `path` (relative, with `/`) names something inside the folder it is relative to."""
+    return bool(path) and not path.startswith("/") and "\\" not in path and "\0" not in path \
+        and ".." not in path.split("/")
 
 
 def _folders_of(paths) -> set[str]:
