@@ -324,6 +324,9 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> int:
                 done, pending = wait([*filter(None, [letters_job]), *futures], return_when=FIRST_EXCEPTION)
                 for future in pending:
                     future.cancel()
+                # Those already running finish, so that the failure reported is the first in the languages'
+                # order whatever the timing (with --strict, every language may fail alike).
+                wait([future for future in pending if not future.cancelled()])
                 letter_count, letters_rendered = letters_job.result() if letters_job else (0, 0)
                 for future in futures:
                     if future.done() and not future.cancelled():

@@ -51,10 +51,12 @@ def location(root: Path, out: Path, code: str, *, spare: bool = False) -> Path:
 # `stat_of` and what it holds. The newest few only: each is megabytes of objects on a large hub.
 _WRITTEN: dict[Path, tuple[list[int], dict]] = {}
 _WRITTEN_KEPT = 4
+_WRITTEN_LOCK = threading.Lock()  # several languages' manifests are written at once (`promote`)
 
 
 def load(path: Path) -> dict | None:
-    written = _WRITTEN.get(path)
+    with _WRITTEN_LOCK:
+        written = _WRITTEN.get(path)
     if written is not None and written[0] == stat_of(str(path)):
         return written[1]
     try:
@@ -115,10 +117,13 @@ def _write(unwritten: Unwritten) -> None:
         pending.write_bytes(sealed(unwritten.data))
         os.replace(pending, path)
     except OSError:
+        with contextlib.suppress(OSError):
+            pending.unlink()
         return  # the next build reuses nothing of this output (the page cache still serves)
-    _WRITTEN[path] = (stat_of(str(path)), unwritten.data)
-    while len(_WRITTEN) > _WRITTEN_KEPT:
-        del _WRITTEN[next(iter(_WRITTEN))]
+    with _WRITTEN_LOCK:
+        _WRITTEN[path] = (stat_of(str(path)), unwritten.data)
+        while len(_WRITTEN) > _WRITTEN_KEPT:
+            del _WRITTEN[next(iter(_WRITTEN))]
 
 
 def settle() -> None:
@@ -129,10 +134,11 @@ def settle() -> None:
 
 def _moved(source: Path, target: Path) -> None:
     """`source` was renamed to `target` (which keeps its inode and times)."""
-    written = _WRITTEN.pop(source, None)
-    _WRITTEN.pop(target, None)
-    if written is not None:
-        _WRITTEN[target] = written
+    with _WRITTEN_LOCK:
+        written = _WRITTEN.pop(source, None)
+        _WRITTEN.pop(target, None)
+        if written is not None:
+            _WRITTEN[target] = written
 
 
 def rotate(root: Path, out: Path, code: str) -> None:
@@ -145,7 +151,8 @@ def rotate(root: Path, out: Path, code: str) -> None:
 
 def promote(pending: Path | Unwritten) -> None:
     if isinstance(pending, Unwritten):
-        _WRITTEN.pop(pending.path, None)
+        with _WRITTEN_LOCK:
+            _WRITTEN.pop(pending.path, None)
         # Not a daemon: a process that ends waits for it.
         writing = threading.Thread(target=_write, args=(pending,), name="agora-manifest")
         writing.start()
