@@ -663,7 +663,7 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
 
     def _prune_described(self, site_dir: str, described: dict, files: Files) -> bool:
         """Delete the files of the spare that its manifest lists and that are not kept, without walking its
-        thousands of folders; False (nothing deleted) unless the spare holds exactly what it lists. Every folder
+        thousands of folders; False (the spare is to be walked) unless the spare holds exactly what it lists. Every folder
         must have the modification time and inode the manifest recorded once the build that wrote it had ended
         (a file added, removed or renamed in a folder since changes its time; moving a folder keeps it), and
         the top folder, whose own time changes as the output is assembled, is listed."""
@@ -687,8 +687,12 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         kept = self.kept
         for path in present:
             if path not in kept:
-                with contextlib.suppress(FileNotFoundError):
+                try:
                     os.unlink(os.path.join(site_dir, path))
+                except FileNotFoundError:
+                    pass
+                except OSError:
+                    return False  # a folder in its place, at the top: walked (what is deleted stays deleted)
         # The folders this build writes into stay; the others go once empty (a deleted page's), deepest first.
         needed = _folders_of(file.dest_uri for file in files)
         for folder in sorted(folders, key=lambda path: path.count("/"), reverse=True):
