@@ -663,10 +663,10 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
 
     def _prune_described(self, site_dir: str, described: dict, files: Files) -> bool:
         """Delete the files of the spare that its manifest lists and that are not kept, without walking its
-        thousands of folders; False (the spare is to be walked) unless the spare holds exactly what it lists. Every folder
-        must have the modification time and inode the manifest recorded once the build that wrote it had ended
-        (a file added, removed or renamed in a folder since changes its time; moving a folder keeps it), and
-        the top folder, whose own time changes as the output is assembled, is listed."""
+        thousands of folders; False (the spare is to be walked) unless the spare holds exactly what it lists.
+        Every folder must have the modification time and inode the manifest recorded once the build that wrote it
+        had ended (a file added, removed or renamed in a folder since changes its time; moving a folder keeps
+        it), and the top folder, whose own time changes as the output is assembled, is listed."""
         present, folders = described.get("present"), described.get("folders")
         if not isinstance(present, list) or not isinstance(folders, dict):
             return False
