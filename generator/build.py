@@ -139,21 +139,16 @@ def build_language(root: Path, code: str, site_dir: Path, strict: bool, reuse: b
     # Dirty: pages and files the plugin marks unchanged are neither built nor copied.
     dirty = previous is not None and reuse
     logging.getLogger("mkdocs.commands.build").addFilter(_NOT_DIRTY)
-    collecting = gc.isenabled()
     # The plan and the files are thousands of objects that all live to the end of the build, and a young
     # collection scans every object allocated since the last: a tenth of a second per language, to free almost
     # nothing (what a build drops is freed as it is dropped, unless it is part of a cycle). The plugin turns the
     # collector on again once it knows it renders many pages, whose cycles are worth collecting
     # (`AgoraPlugin.on_files`); an edit build renders a few. Turned on again once the build's objects are
     # dropped (`forget`): turned on before, it scanned them all at once.
-    gc.disable()
-    try:
+    with _collector_off():
         _build_with(plugin, config, code, dirty)
         listing = plugin.finish(listed)
         plugin.forget()
-    finally:
-        if collecting:
-            gc.enable()
     return LanguageResult(code, plugin.rendered, plugin.reused, time.perf_counter() - started,
                           plugin.manifest_pending, plugin.bodies["pages"], plugin.bodies["converted"], listing,
                           tuple(plugin.warnings))
@@ -447,11 +442,18 @@ def _loading() -> Iterator[None]:
     those still took 0.13-0.17 s of each `agora serve` save), and unfrozen, the collections due right after
     loading scanned them once more (0.2 s before the workers were forked). The language builds turn it off while
     they plan (`build_language`)."""
+    with _collector_off():
+        yield
+        gc.freeze()
+
+
+@contextlib.contextmanager
+def _collector_off() -> Iterator[None]:
+    """The cyclic garbage collector off, and on again after (unless it was off already)."""
     collecting = gc.isenabled()
     gc.disable()
     try:
         yield
-        gc.freeze()
     finally:
         if collecting:
             gc.enable()

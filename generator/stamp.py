@@ -124,8 +124,9 @@ def folder_listing(folder: str, skip: frozenset[str] = frozenset()) -> str:
 def listing_of(files: dict[str, tuple[int, int]]) -> str:
     """`folder_listing` of a folder that holds exactly `files` (path inside it → size and modification time), in
     the order its walk lists them (a folder's files by name, then its folders by name), without walking it."""
+    marked = any(mark in path for path in files for mark in "\0\1\2")
     digest = hashlib.sha256()
-    for path in sorted(files, key=_walked):
+    for path in sorted(files, key=_walked_parts if marked else _walked):
         *folders, name = path.split("/")
         if name.endswith(".pyc") or SKIPPED_DIRS.intersection(folders):
             continue
@@ -134,13 +135,17 @@ def listing_of(files: dict[str, tuple[int, int]]) -> str:
     return digest.hexdigest()
 
 
-def _walked(path: str) -> str | list[tuple[int, str]]:
+def _walked(path: str) -> str:
     """A sort key putting `path` where `folder_listing`'s walk lists it: each folder marked to sort after the
-    files beside it (which no name made of printable characters can upset), or else as a list of parts."""
+    files beside it, which no name without the characters \\0, \\1 and \\2 can upset."""
     folder, _, name = path.rpartition("/")
-    if any(mark in path for mark in "\0\1\2"):
-        return [(1, part) for part in folder.split("/") if folder] + [(0, name)]
     return "\2" + folder.replace("/", "\1\2") + "\1\0" + name if folder else "\0" + name
+
+
+def _walked_parts(path: str) -> list[tuple[int, str]]:
+    """`_walked` for any names, slower: the folders and the name as parts."""
+    folder, _, name = path.rpartition("/")
+    return [(1, part) for part in folder.split("/") if folder] + [(0, name)]
 
 
 def _outputs(folders: Iterable[Path], parts: dict[Path, list[str]],

@@ -105,21 +105,23 @@ def write_pending(path: Path, data: dict, *, in_process: bool = False) -> Path |
         path.parent.mkdir(parents=True, exist_ok=True)
         pending.write_bytes(sealed(data))
     except OSError:
+        with contextlib.suppress(OSError):
+            pending.unlink()
         return None
     return pending
 
 
 def _write(unwritten: Unwritten) -> None:
     path = unwritten.path
-    pending = path.with_name(f"{path.name}.pending-{os.getpid()}")
+    # Failing to write it, the next build reuses nothing of this output (the page cache still serves).
+    pending = write_pending(path, unwritten.data)
+    if pending is None:
+        return
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        pending.write_bytes(sealed(unwritten.data))
         os.replace(pending, path)
     except OSError:
-        with contextlib.suppress(OSError):
-            pending.unlink()
-        return  # the next build reuses nothing of this output (the page cache still serves)
+        discard(pending)
+        return
     with _WRITTEN_LOCK:
         _WRITTEN[path] = (stat_of(str(path)), unwritten.data)
         while len(_WRITTEN) > _WRITTEN_KEPT:
@@ -151,8 +153,6 @@ def rotate(root: Path, out: Path, code: str) -> None:
 
 def promote(pending: Path | Unwritten) -> None:
     if isinstance(pending, Unwritten):
-        with _WRITTEN_LOCK:
-            _WRITTEN.pop(pending.path, None)
         # Not a daemon: a process that ends waits for it.
         writing = threading.Thread(target=_write, args=(pending,), name="agora-manifest")
         writing.start()
@@ -161,7 +161,6 @@ def promote(pending: Path | Unwritten) -> None:
     final = pending.with_name(pending.name.rsplit(".pending-", 1)[0])
     with contextlib.suppress(OSError):
         os.replace(pending, final)
-        _moved(pending, final)
 
 
 def discard(pending: Path | Unwritten) -> None:

@@ -113,11 +113,9 @@ class AgoraFile(File):
         File.content_bytes.fset(self, value)
 
     def copy_file(self, dirty: bool = False) -> None:
-        if self.made is None or (dirty and not self.is_modified()):
-            return super().copy_file(dirty)
-        os.makedirs(os.path.dirname(self.abs_dest_path), exist_ok=True)
-        with open(self.abs_dest_path, "wb") as output:
-            output.write(self.made.content)
+        if self.made is not None and (self.is_modified() or not dirty):
+            File.content_bytes.fset(self, self.made.content)  # read now, as MkDocs writes it
+        super().copy_file(dirty)
 
     def is_modified(self) -> bool:
         return not self.unchanged
