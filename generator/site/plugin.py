@@ -24,10 +24,12 @@ import shutil
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path, PurePath
 from urllib.parse import urlsplit
 
 import jinja2
+from markdown.util import BLOCK_LEVEL_ELEMENTS
 from markupsafe import escape
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -236,14 +238,22 @@ class AgoraPage(Page):
         head, start, rest = markdown.partition(BODY_START)
         body, end, tail = rest.rpartition(BODY_END)
         if not (start and end):
-            return super().render(config, files)
-        try:
-            self.markdown = f"{head}\n\n{_BODY_HERE}\n\n{tail}"
-            super().render(config, files)
-            if self.toc.items or self.content.count(_BODY_HERE) != 1:
-                self.markdown = f"{head}\n\n{body}\n\n{tail}"
+            if not _written_in_html(markdown):
                 return super().render(config, files)
-            around = (self.content, self.present_anchor_ids, self.links_to_anchors or {}, self._title_from_render)
+            self.content, self.toc, self._title_from_render = _as_converted(markdown), get_toc([]), None
+            self.present_anchor_ids, self.links_to_anchors = _anchor_ids(markdown), {}
+            return
+        document = f"{head}\n\n{_BODY_HERE}\n\n{tail}"
+        try:
+            if _written_in_html(document) and document.count(_BODY_HERE) == 1:
+                around = (_as_converted(document), _anchor_ids(document), {}, None)
+            else:
+                self.markdown = document
+                super().render(config, files)
+                if self.toc.items or self.content.count(_BODY_HERE) != 1:
+                    self.markdown = f"{head}\n\n{body}\n\n{tail}"
+                    return super().render(config, files)
+                around = (self.content, self.present_anchor_ids, self.links_to_anchors or {}, self._title_from_render)
             converted = self._converted(body, config, files)
             self.counts["pages"] += 1
         finally:
@@ -280,6 +290,52 @@ class AgoraPage(Page):
             links_to_anchors={file.src_uri: dict(anchors) for file, anchors in (self.links_to_anchors or {}).items()},
             title=self._title_from_render, warnings=tuple(warnings.messages))
         return converted
+
+
+# A line Python-Markdown keeps as it is: one that starts a block-level element (or ends one, or is a comment), is
+# not indented as code, and ends a tag. Elements whose content keeps its whitespace (`pre`, `textarea`, scripts
+# and styles) are left out.
+_KEPT_TAGS = "|".join(sorted(set(BLOCK_LEVEL_ELEMENTS) - {"pre", "textarea", "script", "style"}))
+_HTML_LINE = re.compile(rf" {{0,3}}(?:<!--|</?(?:{_KEPT_TAGS})(?=[\s/>])).*>\s*")
+
+
+def _written_in_html(text: str) -> bool:
+    """Whether every line of `text` is HTML Python-Markdown passes through untouched, as Agora's page templates
+    write around a body: converting it would then only join its blank lines (and break lines between blocks),
+    at the cost of two HTML parses and a Markdown instance per page, the largest part of converting a listing."""
+    return all(not line or line.isspace() or _HTML_LINE.fullmatch(line) for line in text.split("\n"))
+
+
+_BLANK_LINES = re.compile(r"\n\s*\n")
+
+
+def _as_converted(html: str) -> str:
+    """HTML `_written_in_html` as MkDocs' Markdown gives it back: blank lines between blocks as one."""
+    return _BLANK_LINES.sub("\n\n", html.strip("\n"))
+
+
+class _AnchorIds(HTMLParser):
+    """The anchors in raw HTML, as MkDocs finds them for its link checks: every `id`, and `<a name>`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.ids.update(value for name, value in attrs if value is not None and (
+            name == "id" or (name == "name" and tag == "a")))
+
+
+_MAY_NAME_AN_ANCHOR = re.compile(r"\s(?:id|name)\s*=", re.IGNORECASE)
+
+
+def _anchor_ids(html: str) -> set[str]:
+    if not _MAY_NAME_AN_ANCHOR.search(html):
+        return set()
+    parser = _AnchorIds()
+    parser.feed(html)
+    parser.close()
+    return parser.ids
 
 
 class _Collected(logging.Handler):
