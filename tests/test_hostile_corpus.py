@@ -22,8 +22,9 @@ member pages, the newsletter's web copy; in both languages) and the newsletter e
   the mouse crosses the content, Tab moves through the page, every element of the content gets every event an
   inline handler could wait for and a click (links to web and mail addresses are stopped; any other link is
   followed, since that is what a script link needs), and on the home page Material's search renders results
-  for payload words. The pages of the second language are opened too, except the posts' own pages (the same
-  template and body as in the first language; the static checks read them).
+  for payload words. Of the second language, the home page is opened too (its search box and language switcher);
+  its other pages show the same untranslated entries through the same templates, and the static checks read
+  every one of them.
 
 One exception to "no other host": the images the sanitizer keeps. An imported post may show a remote image,
 so the requests for exactly the `<img src>` URLs of the page's content are allowed (and counted) — blocked all
