@@ -52,3 +52,21 @@ def test_a_main_html_without_agoras_head_is_warned_about(tmp_path):
     assert result.code == 0, result.output
     assert 'main.html: replaces Agora\'s main.html; include "partials/agora/head.html"' in result.stderr
     assert run_agora("build", "--root", root, "--strict", "--force").code == 1
+
+
+def test_a_navigation_partial_of_the_community_is_rendered_for_every_page(tmp_path):
+    # Agora renders Material's navigation once for all the pages it comes out alike on; a community's own
+    # navigation partial may show anything of the page, so it is rendered on each.
+    root = with_overrides(tmp_path, {"partials/nav-item.html": (
+        '{% macro render(nav_item, path, level, parent) %}<li class="community-item" '
+        'data-here="{{ page.url if page else \'\' }}">{{ nav_item.title }}</li>{% endmacro %}\n')})
+    result = run_agora("build", "--root", root, "--strict")
+    assert result.code == 0, result.output
+    seen = set()
+    for page in sorted((root / "site").rglob("index.html")):
+        here = {item["data-here"] for item in soup(page).select(".community-item")}
+        assert len(here) == 1, (page, here)
+        (url,) = here
+        assert page.relative_to(root / "site").as_posix().endswith(url + "index.html"), (page, url)
+        seen.add(url)
+    assert len(seen) > 20
