@@ -102,6 +102,12 @@ class SitePlan:
         self.rendered[key] = render
         return key, render
 
+    def forget(self) -> None:
+        """Drop the pages, files and renders: each page reads its text through this plan (a cycle otherwise)."""
+        self.pages.clear()
+        self.files.clear()
+        self.rendered.clear()
+
     def _text(self, key: str | None, render: memo.Render, make: Callable[[], str]) -> str:
         """The text of `render`: made already, or read from the memo, or (an entry damaged since) made again."""
         if render.text is None:

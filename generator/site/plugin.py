@@ -946,7 +946,22 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         """Drop what the last build made (its plan, pages, records and manifests). MkDocs keeps one instance of this
         plugin per process, and a worker of `agora build` builds several languages: the last one's objects stayed
         alive until the next language's build replaced them, and its garbage collections scanned them again and
-        again (77,000 objects at N = 2,000)."""
+        again (77,000 objects at N = 2,000).
+
+        The references that tie what the build made to a cycle are cut first, so that it is freed as it is
+        dropped: the contexts of the theme's templates (each a cycle, collected only by the collector) hold the
+        sitemap's list of every page, each file holds its planned page, and each planned page reads its Markdown
+        through the plan. Left to the collector, that was 60,000-75,000 objects per language of an edit build at
+        N = 2,000, and the first collection after it (`build_language` turns the collector on after this)
+        scanned them for 0.03-0.08 s in a worker and 0.09-0.15 s in `agora serve`; now 20,000 and 0.01-0.02 s."""
+        if self.plan is not None:
+            self.plan.forget()
+        for file in self.files or ():
+            file.page = None
+            if isinstance(file, AgoraFile):
+                file.planned = file.made = None
+        if self._listed is not None:
+            self._listed.clear()
         self.inputs = self.cache = self.memo = self.plan = self.sharing = self.files = self.current = None
         self.search_plugin = None
         self.planned, self.unchanged, self.keys, self.records = {}, {}, {}, {}
