@@ -697,3 +697,20 @@ def test_links_to_anchors_of_pages_not_rendered_are_checked_as_in_a_clean_build(
         failed = run_agora("build", "--root", folder, "--strict")
         assert failed.code == 1 and "--strict and 1 warning in 'en'" in failed.stderr, failed.output
         assert "content/posts/2026/first-week.md: Doc file" in failed.stderr
+
+
+def test_links_to_anchors_of_the_html_around_a_body_are_checked(tmp_path):
+    """Agora's templates write HTML around a page's body, which is not converted as Markdown; its anchors (an
+    event's "when", say) are still found for MkDocs' link check, as when it was: a link to one passes `--strict`,
+    a link to an anchor that is not there warns."""
+    event = "../../events/2026-12-03-ama/index.md"
+    root = minimal_community(tmp_path, {"content/posts/2026/first-week.md": post(
+        "The first week", 2, "ana", f"See [when it starts]({event}#when) and [the rest]({event}#nowhere).")})
+    config = root / "mkdocs.yml"
+    config.write_text(config.read_text() + "validation:\n  links:\n    anchors: warn\n")
+    result = run_agora("build", "--root", root)
+    assert result.code == 0, result.output
+    warned = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warned) == 1 and f"'{event}#nowhere'" in warned[0], result.stderr
+    assert "does not contain an anchor '#nowhere'" in warned[0]
+    assert 'id="when"' in (root / "site" / "events" / "2026-12-03-ama" / "index.html").read_text("utf-8")
