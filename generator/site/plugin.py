@@ -246,13 +246,14 @@ class AgoraPage(Page):
         if not (start and end):
             if not _written_in_html(markdown):
                 return super().render(config, files)
-            self.content, self.toc, self._title_from_render = _as_converted(markdown), get_toc([]), None
-            self.present_anchor_ids, self.links_to_anchors = _anchor_ids(markdown), {}
+            self.content, self.present_anchor_ids, self.links_to_anchors, self._title_from_render = \
+                _as_converted(markdown)
+            self.toc = get_toc([])
             return
         document = f"{head}\n\n{_BODY_HERE}\n\n{tail}"
         try:
             if _written_in_html(document) and document.count(_BODY_HERE) == 1:
-                around = (_as_converted(document), _anchor_ids(document), {}, None)
+                around = _as_converted(document)
             else:
                 self.markdown = document
                 super().render(config, files)
@@ -315,9 +316,10 @@ def _written_in_html(text: str) -> bool:
 _BLANK_LINES = re.compile(r"\n\s*\n")
 
 
-def _as_converted(html: str) -> str:
-    """HTML `_written_in_html` as MkDocs' Markdown gives it back: blank lines between blocks as one."""
-    return _BLANK_LINES.sub("\n\n", html.strip("\n"))
+def _as_converted(html: str) -> tuple[str, set[str], dict, None]:
+    """HTML `_written_in_html` as converting it would give it back (what `Page.render` sets): the HTML with blank
+    lines between blocks as one, its anchors, no links to check (raw HTML is not) and no title (nor that)."""
+    return _BLANK_LINES.sub("\n\n", html.strip("\n")), _anchor_ids(html), {}, None
 
 
 class _AnchorIds(HTMLParser):
