@@ -307,7 +307,7 @@ def test_a_corrupt_or_foreign_cache_falls_back_to_a_full_build(tmp_path):
         # had changed.
         raw = unsealed(described[0].read_bytes())
         first_page = next(iter(raw["pages"]))
-        raw["pages"][first_page]["search"] = "not a list"
+        raw["pages"][first_page]["search"] = ["not", "text"]
         described[0].write_bytes(sealed(raw))
         edited = folder / "pl" / "members" / "index.html"
         text = edited.read_text("utf-8").replace("<body", "<body data-edited")

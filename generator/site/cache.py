@@ -15,15 +15,15 @@ from pathlib import Path
 from generator.site.store import Store
 
 # Bump when the record layout changes: a cache of another format is never read.
-FORMAT = 4
+FORMAT = 5
 FOLDER = Path(".cache") / "agora" / "pages" / f"v{FORMAT}"
 
 
 @dataclass(frozen=True)
 class PageRecord:
     html: str
-    # The search plugin's entries for this page, in order.
-    search: list
+    # The search plugin's entries for this page, as the JSON text they add to its index (`site/search.py`).
+    search: str
     # Anchors the page defines and links to anchors of other pages (MkDocs validates them after every build).
     anchors: list[str]
     links_to_anchors: dict[str, dict[str, str]]
@@ -70,7 +70,7 @@ def page_record(entry: object, *, html: bool) -> PageRecord | None:
                             links_to_anchors=entry["links_to_anchors"], warnings=entry["warnings"])
     except KeyError:
         return None
-    shapes = [(record.search, list), (record.anchors, list), (record.links_to_anchors, dict),
+    shapes = [(record.search, str), (record.anchors, list), (record.links_to_anchors, dict),
               (record.warnings, list), (record.html, str if html else type(None))]
     if not all(isinstance(value, kind) for value, kind in shapes):
         return None

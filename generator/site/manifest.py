@@ -35,7 +35,7 @@ from pathlib import Path
 
 from generator.files import sealed, unsealed
 
-FORMAT = 4
+FORMAT = 5
 FOLDER = Path(".cache") / "agora" / "manifests" / f"v{FORMAT}"
 
 

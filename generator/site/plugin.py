@@ -43,7 +43,7 @@ from generator import digests, stamp, urls
 from generator.config import AgoraConfig
 from generator.inputs import BuildInputs, load_inputs
 from generator.problems import ContentError
-from generator.site import cards, manifest, memo, repository, social
+from generator.site import cards, manifest, memo, repository, search, social
 from generator.site.cache import PageCache, PageRecord, page_record
 from generator.site.nav import navigation
 from generator.site.pages import BODY_END, BODY_START, PlannedFile, PlannedPage, relative
@@ -460,12 +460,12 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
             lambda image: cards.image_size(settings.content_dir / image), languages)
         self.site_description = config.site_description
         config.theme["language"] = code
-        search = config.plugins.get("material/search") or config.plugins.get("search")
-        if search is not None and not search.config.lang:
-            search.config.lang = [LUNR.get(code.split("-")[0], "en")]
+        search_plugin = config.plugins.get("material/search") or config.plugins.get("search")
+        if search_plugin is not None and not search_plugin.config.lang:
+            search_plugin.config.lang = [LUNR.get(code.split("-")[0], "en")]
             if code.split("-")[0] not in LUNR:
-                search.config.pipeline = [" "]
-        self.search_plugin = search
+                search_plugin.config.pipeline = [" "]
+        self.search_plugin = search_plugin
         config.site_url = settings.site_url + urls.prefix(code, settings.default_language)
         # The community's own overrides (theme.custom_dir, first in MkDocs' search path) win over Agora's,
         # which win over Material's.
@@ -558,6 +558,8 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         # A link to another page's Markdown file resolves only if that file exists: what a page's links become
         # depends on the list of files too.
         listing = hashlib.sha256("\0".join(sorted(f.src_uri for f in files)).encode()).hexdigest()
+        if self.search_entries is not None:  # Material's index: unchanged pages add their entries as JSON
+            search.write_from_json(self.search_plugin.search_index)
         if self.build_key is not None and (self.search_plugin is None or self.search_entries is not None):
             self._reuse(files, config, listing)
         else:
@@ -855,7 +857,7 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         else:
             self.rendered += 1
             if src_uri in self.keys:
-                entries = (self.search_entries or [])[self._search_start:]
+                entries = search.entries_json((self.search_entries or [])[self._search_start:])
                 record = PageRecord(
                     html=output, search=entries, anchors=sorted(page.present_anchor_ids or ()),
                     links_to_anchors={file.src_uri: dict(anchors)
@@ -875,8 +877,8 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
 
     def _replay(self, record: PageRecord, planned: PlannedPage) -> None:
         """What a page not rendered adds besides its HTML: its search entries (in its place) and its warnings."""
-        if self.search_entries is not None:
-            self.search_entries.extend(record.search)
+        if self.search_entries is not None and record.search:
+            self.search_entries.append(search.EntriesJSON(record.search))
         self.replaying = planned
         for message in record.warnings:
             log.warning(message)
