@@ -37,6 +37,7 @@ from generator import renderings, stamp
 from generator.config import CONFIG_FILE, Settings, load_settings
 from generator.digests import FileDigests
 from generator.inputs import BuildInputs, keep_parses, load_inputs
+from generator.newsletter.selection import select
 from generator.output import discard_beside, merge_into, remove_other_formats, replaced_atomically
 from generator.problems import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, ContentError, print_problems
 from generator.progress import Progress, Reporter
@@ -461,14 +462,16 @@ def _collector_off() -> Iterator[None]:
 
 def _prepare_for_workers(inputs: BuildInputs) -> None:
     """Do once, before forking, what every language build would otherwise repeat: the workers inherit every
-    item's fingerprint (page keys name items by it) and every language's Babel locale data (dates and the
-    languages' names are formatted in all of them). `agora serve` forks a worker for each save, from a process
+    item's fingerprint (page keys name items by it), every language's Babel locale data (dates and the
+    languages' names are formatted in all of them) and what each newsletter issue carries. `agora serve` forks a worker for each save, from a process
     that keeps Babel's data loaded."""
     for items in inputs.community.collections().values():
         for item in items:
             item.fingerprint  # noqa: B018 - a cached property, computed for the workers to inherit
     for language in inputs.languages.values():
         localedata.load(str(language.locale))
+    for issue in inputs.community.newsletters:  # shown in every language, by the e-mails and the site
+        select(inputs.community, issue)
 
 
 def build_newsletters(codes: list[str], folder: Path, strict: bool, reuse: bool) -> tuple[int, int]:

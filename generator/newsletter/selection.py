@@ -70,7 +70,25 @@ def _month_start(month: str) -> dt.date:
     return dt.date(year, number, 1)
 
 
+# The selections made in the community last asked about, by issue: each issue is shown in every language, by its
+# e-mail and its web copy, and choosing its items scans every post (at N = 2,000, choosing them again for each
+# of six languages was most of the newsletter step of an edit build). One community at a time is kept: a build
+# asks about one, and `agora serve` loads a new one for every save.
+_chosen: tuple[Community, dict[str, Selection]] | None = None
+
+
 def select(community: Community, issue: Item[Newsletter]) -> Selection:
+    """The items of `issue`, chosen by its own period (see `_choose`), once per community."""
+    global _chosen
+    if _chosen is None or _chosen[0] is not community:
+        _chosen = (community, {})
+    made = _chosen[1]
+    if issue.slug not in made:
+        made[issue.slug] = _choose(community, issue)
+    return made[issue.slug]
+
+
+def _choose(community: Community, issue: Item[Newsletter]) -> Selection:
     """The items of `issue`, chosen by its own period.
 
     - posts with `status: published` dated in the period, newest first;
