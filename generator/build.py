@@ -463,8 +463,8 @@ def _collector_off() -> Iterator[None]:
 def _prepare_for_workers(inputs: BuildInputs) -> None:
     """Do once, before forking, what every language build would otherwise repeat: the workers inherit every
     item's fingerprint (page keys name items by it), every language's Babel locale data (dates and the
-    languages' names are formatted in all of them) and what each newsletter issue carries. `agora serve` forks a worker for each save, from a process
-    that keeps Babel's data loaded."""
+    languages' names are formatted in all of them) and what each newsletter issue carries. `agora serve` forks
+    a worker for each save, from a process that keeps Babel's data loaded."""
     for items in inputs.community.collections().values():
         for item in items:
             item.fingerprint  # noqa: B018 - a cached property, computed for the workers to inherit

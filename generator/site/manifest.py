@@ -1,12 +1,13 @@
 """What the last build of a language wrote, so the next one leaves unchanged files where they are.
 
-For every page: its key (the page cache's) and what MkDocs needs of it besides its HTML (search entries, anchors,
-links to other pages' anchors, warnings); for every other file Agora adds: a digest of its source; and for both
-the size and modification time the output file had. A later build of the same output whose page has the same key
-and whose previous output file still has that size and time takes the file over as it is (a hard link into the
-staging folder): MkDocs neither converts, renders nor writes it. That is MkDocs' own `--dirty` mechanism, fed
-with what Agora knows and MkDocs does not: which generated pages changed, and the search entries of those that
-did not.
+For every page: its key (the page cache's) and what MkDocs needs of it besides its HTML (where its search entries
+are in the output's search index, anchors, links to other pages' anchors, warnings); for every other file Agora
+adds: a digest of its source; for both the size and modification time the output file had; and those of the
+search index, whose text an unchanged page's entries are read from (`generator/site/search.py`). A later build
+of the same output whose page has the same key and whose previous output file still has that size and time
+takes the file over as it is (a hard link into the staging folder): MkDocs neither converts, renders nor writes
+it. That is MkDocs' own `--dirty` mechanism, fed with what Agora knows and MkDocs does not: which generated
+pages changed, and the search entries of those that did not.
 
 A manifest is written beside its build's staging (as `*.pending-<pid>`) and becomes current only once the build's
 output has been swapped in, so it always describes the output that is in place; a missing, unreadable or foreign
@@ -35,7 +36,7 @@ from pathlib import Path
 
 from generator.files import sealed, unsealed
 
-FORMAT = 5
+FORMAT = 6
 FOLDER = Path(".cache") / "agora" / "manifests" / f"v{FORMAT}"
 
 

@@ -423,10 +423,9 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         self.left_out: set[str] = set()
         self.bodies: Counter = Counter()
         # Output paths whose file in the staging folder (a spare output) is already this build's, and what the
-        # spare's manifest recorded of the files in the staging folder (their outputs' stat, their pages' entries).
+        # spare's manifest recorded of the files in the staging folder (their outputs' stat).
         self.kept: set[str] = set()
         self.kept_outputs: dict[str, list[int]] = {}
-        self.kept_pages: dict[str, dict] = {}
         self.keys: dict[str, str] = {}  # each page's key in the page cache, by src_uri
 
     # Runs before the search plugin's on_config, which picks its stemmer from theme.language.
@@ -587,20 +586,23 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
     def _reuse(self, files: Files, config: MkDocsConfig, listing: str) -> None:
         """Mark what the staging folder (a spare output) or the previous output already holds as unchanged, and
         restore from the page cache what it can of the rest."""
-        spare = self._manifest(self.spare_manifest_path)
         site_dir = config.site_dir
+        spare = self._manifest(self.spare_manifest_path, site_dir)
 
         def match(described: dict, folder: str, file: File, identity: str) -> PageRecord | str | None:
             """What the manifest records of `file` (a page's record, another file's source) if it is for
             `identity` and the output file is still the one recorded."""
-            entry = described["pages"].get(file.src_uri) if file.is_documentation_page() \
-                else described["files"].get(file.dest_uri)
+            page = file.is_documentation_page()
+            entry = described["pages"].get(file.src_uri) if page else described["files"].get(file.dest_uri)
             if (entry.get("key") if isinstance(entry, dict) else entry) != identity:
                 return None
             recorded = described["outputs"].get(file.dest_uri)
             if recorded is None or manifest.stat_of(os.path.join(folder, file.dest_uri)) != recorded:
                 return None
-            return page_record(entry, html=False) if file.is_documentation_page() else entry
+            if not page:
+                return entry
+            entries = search.entries_at(described["index"], entry.get("search")) if described["index"] else ""
+            return page_record({**entry, "search": entries}, html=False) if entries is not None else None
 
         # Pages whose Markdown links to another page's Markdown file depend on `listing` (rare: planned Markdown
         # links by URL).
@@ -619,16 +621,16 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         in_spare = {file.dest_uri: entry for file, identity in identities
                     if (entry := match(spare, site_dir, file, identity)) is not None}
         self.kept = set(in_spare)
-        self.kept_outputs, self.kept_pages = spare["outputs"], spare["pages"]
+        self.kept_outputs = spare["outputs"]
         # Staging in the spare, the previous output is not needed: what changed since the spare was built
         # changed in the previous build, which put those pages in the page cache (and other files are written
         # from their sources). Its manifest is as large as the spare's, and reading it is a tenth of an edit build.
+        folder = str(self.previous_dir)
         if self._prune_spare(Path(site_dir), len(identities), spare, files):
-            previous = self._manifest(None)
+            previous = self._manifest(None, folder)
         else:
             in_spare = {}
-            previous = self._manifest(self.manifest_path)
-        folder = str(self.previous_dir)
+            previous = self._manifest(self.manifest_path, folder)
         placed: list[tuple[File, PageRecord]] = []  # pages MkDocs places from a record
         rendering: list[str] = []
         for file, identity in identities:
@@ -673,11 +675,20 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
                 if file.src_uri in self.unchanged and file.src_uri not in self.nav_titles
                 and file.src_uri not in targets and _links_only_within(file.src_uri, record)}
 
-    def _manifest(self, path: Path | None) -> dict:
+    def _manifest(self, path: Path | None, folder: str) -> dict:
+        """The manifest at `path` describing the output in `folder` (nothing, when it is not for this build's
+        key), with the text of that output's search index (`index`), where its pages' entries are read."""
         described = manifest.load(path) if path is not None and self.reuse else None
         if described is None or described.get("build_key") != self.build_key:
-            return {"pages": {}, "files": {}, "outputs": {}}
-        return described
+            return {"pages": {}, "files": {}, "outputs": {}, "index": None}
+        index = None
+        if self.search_entries is not None:
+            recorded = described.get("index")
+            index = search.read_index(folder) if recorded is not None and \
+                recorded == manifest.stat_of(os.path.join(folder, search.INDEX)) else None
+            if index is None:  # the pages' entries are not to be had: none of them is taken over
+                return {**described, "pages": {}, "index": None}
+        return {**described, "index": index}
 
     def _prune_spare(self, site_dir: Path, expected: int, described: dict | None = None,
                      files: Files | None = None) -> bool:
@@ -815,7 +826,7 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         if planned is None:
             return context
         if isinstance(page, CachedPage):
-            self._replay(page.record, planned)
+            self._replay(page.record, planned, page.file.src_uri)
             return context
         self._begin("template", planned)
         self._search_start = len(self.search_entries or ())
@@ -857,7 +868,12 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         else:
             self.rendered += 1
             if src_uri in self.keys:
-                entries = search.entries_json((self.search_entries or [])[self._search_start:])
+                entries = ""
+                if self.search_entries is not None:
+                    entries = search.entries_json(self.search_entries[self._search_start:])
+                    del self.search_entries[self._search_start:]
+                    if entries:
+                        self.search_entries.append(search.EntriesJSON(entries, src_uri))
                 record = PageRecord(
                     html=output, search=entries, anchors=sorted(page.present_anchor_ids or ()),
                     links_to_anchors={file.src_uri: dict(anchors)
@@ -875,10 +891,10 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
             # the estimate of what is left counts only the pages still to render.
             self.progress(self.rendered + self.reused + self._unchanged_left, len(self.planned))
 
-    def _replay(self, record: PageRecord, planned: PlannedPage) -> None:
+    def _replay(self, record: PageRecord, planned: PlannedPage, src_uri: str) -> None:
         """What a page not rendered adds besides its HTML: its search entries (in its place) and its warnings."""
         if self.search_entries is not None and record.search:
-            self.search_entries.append(search.EntriesJSON(record.search))
+            self.search_entries.append(search.EntriesJSON(record.search, src_uri))
         self.replaying = planned
         for message in record.warnings:
             log.warning(message)
@@ -893,7 +909,7 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
             if src_uri == until:
                 return
             if src_uri in self.unchanged:
-                self._replay(self.unchanged[src_uri], self.planned[src_uri])
+                self._replay(self.unchanged[src_uri], self.planned[src_uri], src_uri)
                 self.records[src_uri] = self.unchanged[src_uri]
                 self.reused += 1
                 self._unchanged_left -= 1
@@ -969,7 +985,7 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         self.inputs = self.cache = self.memo = self.plan = self.sharing = self.files = self.current = None
         self.search_plugin = None
         self.planned, self.unchanged, self.keys, self.records = {}, {}, {}, {}
-        self.kept, self.kept_outputs, self.kept_pages, self.nav_titles, self.page_warnings = set(), {}, {}, {}, {}
+        self.kept, self.kept_outputs, self.nav_titles, self.page_warnings = set(), {}, {}, {}
         self.left_out, self._order, self._documents, self._listed = set(), [], [], None
 
     def _take_over_unchanged(self, site_dir: Path) -> None:
@@ -1020,10 +1036,13 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
 
     def _write_manifest(self, site_dir: Path) -> dict[str, list[int]]:
         """Write the manifest; returns the output's files and their `manifest.stat_of`."""
-        src_uris, kept = self.files.src_uris, self.kept
-        # A kept page's entry is the spare manifest's, which it was matched against (same key, same record).
-        pages = {src_uri: self.kept_pages[src_uri] if src_uris[src_uri].dest_uri in kept else
-                 {"key": self.keys[src_uri], **{k: v for k, v in record.__dict__.items() if k != "html"}}
+        src_uris = self.files.src_uris
+        # Each page's search entries by where they are in the index this build wrote.
+        index = self.search_plugin.search_index if self.search_entries is not None else None
+        spans = index.spans if index is not None else {}
+        pages = {src_uri: {"key": self.keys[src_uri], "search": spans.get(src_uri, [0, 0]),
+                           "anchors": record.anchors, "links_to_anchors": record.links_to_anchors,
+                           "warnings": record.warnings}
                  for src_uri, record in self.records.items() if src_uri in self.keys}
         sources = {file.dest_uri: file.source for file in self.files
                    if isinstance(file, AgoraFile) and file.source is not None}
@@ -1052,7 +1071,9 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
             folders = None  # the next build walks the folder
         self.manifest_pending = manifest.write_pending(self.manifest_path, {
             "build_key": self.build_key, "pages": pages, "files": sources, "outputs": outputs,
-            "present": sorted(present), "folders": folders}, in_process=self.in_process)
+            "present": sorted(present), "folders": folders,
+            "index": present.get(search.INDEX.replace(os.sep, "/")) if index is not None else None},
+            in_process=self.in_process)
         return present
 
     def _begin(self, phase: str, planned: PlannedPage) -> None:
