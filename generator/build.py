@@ -272,11 +272,14 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> int:
     context_key = stamp.fingerprint([root / CONFIG_FILE, settings.locales_dir,
                                      *(root / folder for folder in settings.mkdocs_dirs)], {"pages": True}, files)
     files.save()
-    # Page templates compiled once for every language worker and every later build.
+    # Page, chart and e-mail templates compiled once for every language worker and every later build.
+    from generator.newsletter.render import BYTECODE as EMAIL_BYTECODE
+    from generator.site.figures import BYTECODE as CHART_BYTECODE
     from generator.site.plugin import JINJA_CACHE
-    from generator.site.render import BYTECODE
+    from generator.site.render import BYTECODE as PAGE_BYTECODE
 
-    BYTECODE.use_folder(root / JINJA_CACHE / "pages")
+    for kind, compiled in (("pages", PAGE_BYTECODE), ("charts", CHART_BYTECODE), ("email", EMAIL_BYTECODE)):
+        compiled.use_folder(root / JINJA_CACHE / kind)
     jobs = min(options.jobs or os.cpu_count() or 1, len(codes))
     default = settings.default_language
     started = time.perf_counter()

@@ -16,6 +16,7 @@ import css_inline
 import jinja2
 from markupsafe import Markup
 
+from generator.bytecode import SharedBytecode
 from generator.config import CONFIG_FILE, Settings
 from generator.i18n import Language
 from generator.model.community import Community
@@ -43,6 +44,10 @@ class Rendering:
     eml: bytes
 
 
+# Every language's environment has the same options, so their compiled code is interchangeable.
+BYTECODE = SharedBytecode()
+
+
 @lru_cache(maxsize=64)
 def environment(lang: Language) -> jinja2.Environment:
     """The e-mail templates with `lang`'s catalog installed, so `_()`/`ngettext()` in them speak `lang`.
@@ -57,6 +62,7 @@ def environment(lang: Language) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=BYTECODE,
     )
     env.install_gettext_callables(lang.catalog.gettext, lang.catalog.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters["fill"] = lambda text, indent="", first=None: note.fill(str(text), indent, first)

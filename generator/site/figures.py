@@ -24,6 +24,7 @@ from itertools import accumulate
 
 import jinja2
 
+from generator.bytecode import SharedBytecode
 from generator.i18n import Language
 from generator.model import Community
 from generator.model.occurrences import occurrences
@@ -39,8 +40,10 @@ HEIGHT = 222
 # A chart of categories: one row per category (its name above its bar).
 ROW_HEIGHT, BAR_SHARE = 44, 80
 
+# The charts' compiled templates, kept with the pages' by `agora build` (this environment's options are its own).
+BYTECODE = SharedBytecode()
 _env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True,
-                          lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+                          lstrip_blocks=True, undefined=jinja2.StrictUndefined, bytecode_cache=BYTECODE)
 
 
 @dataclass(frozen=True)

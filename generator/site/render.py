@@ -17,6 +17,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from generator import urls
+from generator.bytecode import SharedBytecode
 from generator.i18n import Language
 from generator.site.pages import marked_body, relative
 
@@ -31,41 +32,8 @@ def reading_minutes(text: str) -> int:
     return max(1, math.ceil(len(WORD.findall(text)) / 220))
 
 
-class _SharedBytecode(jinja2.FileSystemBytecodeCache):
-    """Compiled page templates kept in memory, shared by every `Renderer` in the process, and on disk when a
-    folder is set (`agora build` sets `.cache/agora/jinja/`), shared by the per-language workers and builds.
-
-    A build plans each language with its own Environment (its own gettext), so without this every language
-    compiled the same templates again. Jinja checks each entry against the template's source checksum, so an
-    edited template (under `agora serve`) is compiled afresh; files are written to a temporary name and renamed.
-    """
-
-    def __init__(self) -> None:
-        self.compiled: dict[str, bytes] = {}
-        self.folder: Path | None = None
-
-    def use_folder(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        super().__init__(str(folder))
-        self.folder = folder
-
-    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        if bucket.key in self.compiled:
-            bucket.bytecode_from_string(self.compiled[bucket.key])
-        elif self.folder is not None:
-            super().load_bytecode(bucket)
-
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        self.compiled[bucket.key] = bucket.bytecode_to_string()
-        if self.folder is not None:
-            try:
-                super().dump_bytecode(bucket)
-            except OSError:
-                pass  # a read-only cache costs a compilation next time, nothing else
-
-
 # Every Renderer's Environment has the same options, so their compiled code is interchangeable.
-BYTECODE = _SharedBytecode()
+BYTECODE = SharedBytecode()
 
 
 YOUTUBE = re.compile(r"^https://(?:www\.)?(?:youtube\.com/watch\?v=|youtu\.be/)([A-Za-z0-9_-]{6,20})")
