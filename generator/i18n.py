@@ -1,11 +1,13 @@
 """Languages: gettext catalogs read from `locales/*.po` at build time, and Babel formatting per locale.
 
-Catalogs are compiled in memory (no `.mo` files in git). Every formatting call takes its locale from the
-`Language` it is called on; nothing here touches the process-wide `locale` module.
+Catalogs are compiled when read (no `.mo` files in git; the compiled ones are kept under `.cache/agora/`). Every
+formatting call takes its locale from the `Language` it is called on; nothing here touches the process-wide
+`locale` module.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import io
@@ -14,14 +16,18 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 
+import babel
 from babel import Locale, dates, lists, numbers, units
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import PoFileError, read_po
 from babel.support import NullTranslations, Translations
 
+from generator.files import write_atomic
 from generator.problems import Problems
 
 DOMAIN = "messages"
+# The compiled catalogs, kept between runs (`read_catalog`).
+COMPILED_CATALOGS = Path(".cache") / "agora" / "catalogs"
 
 
 @dataclass(frozen=True)
@@ -165,8 +171,11 @@ def _format_date(value: dt.date, form: str, locale: Locale) -> str:
     return dates.format_date(value, form, locale=locale)
 
 
-def read_catalog(path: Path, rel: str, problems: Problems) -> NullTranslations:
-    """Compile one `.po` file in memory; a broken catalog is a located error, a missing one a warning."""
+def read_catalog(path: Path, rel: str, problems: Problems, kept_at: Path | None = None) -> NullTranslations:
+    """Compile one `.po` file in memory; a broken catalog is a located error, a missing one a warning.
+
+    `kept_at`: where the compiled catalog is kept between runs, with the digest of its `.po` file (and Babel's
+    version): parsing the catalogs was a tenth of the work `agora build` does before its workers start."""
     if not path.exists():
         problems.warning(rel, "(catalog)", "missing: the interface falls back to English")
         return NullTranslations()
@@ -175,6 +184,18 @@ def read_catalog(path: Path, rel: str, problems: Problems) -> NullTranslations:
     kept = _COMPILED.get(str(path))
     if kept is not None and kept[0] == digest:
         return kept[1]
+    header = f"{digest.hex()} babel {babel.__version__}\n".encode("ascii")
+    if kept_at is not None:
+        with contextlib.suppress(OSError):
+            stored = kept_at.read_bytes()
+            if stored.startswith(header):
+                try:
+                    compiled = Translations(io.BytesIO(stored[len(header):]), domain=DOMAIN)
+                except Exception:  # noqa: BLE001 - a damaged file is compiled again
+                    compiled = None
+                if compiled is not None:
+                    _COMPILED[str(path)] = (digest, compiled)
+                    return compiled
     try:
         catalog = read_po(io.BytesIO(data), abort_invalid=True)
     except PoFileError as exc:
@@ -185,6 +206,9 @@ def read_catalog(path: Path, rel: str, problems: Problems) -> NullTranslations:
         return NullTranslations()
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
+    if kept_at is not None:
+        with contextlib.suppress(OSError):  # failing costs compiling it next time
+            write_atomic(kept_at, header + buffer.getvalue())
     buffer.seek(0)
     compiled = Translations(buffer, domain=DOMAIN)
     _COMPILED[str(path)] = (digest, compiled)
@@ -197,7 +221,7 @@ def load_languages(codes: tuple[str, ...], locales_dir: Path, root: Path, proble
     for code in codes:
         path = locales_dir / code / "LC_MESSAGES" / f"{DOMAIN}.po"
         catalog = NullTranslations() if code == default and not path.exists() else read_catalog(
-            path, path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path), problems
-        )
+            path, path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path), problems,
+            root / COMPILED_CATALOGS / f"{code}.mo")
         result[code] = Language(code, default, catalog)
     return result
