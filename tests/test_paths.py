@@ -208,10 +208,10 @@ def test_a_build_writes_only_into_its_output_folders(tmp_path: Path):
     changed = {path for path in after.keys() | before.keys() if after.get(path) != before.get(path)}
     assert changed, "the build wrote nothing"
     # (c: its folder listing changes as build/ appears; .cache/agora/build.json is the record of the last build;
-    # .cache/agora/ also holds the sharing cards drawn, the page cache, compiled templates, planned Markdown, the
-    # manifests of the output, the newsletter renderings and the files' parses)
+    # .cache/agora/ also holds the sharing cards drawn, the page cache, compiled templates and catalogs, planned
+    # Markdown, the manifests of the output, the newsletter renderings and the files' parses)
     caches = ("c/.cache/agora/cards", "c/.cache/agora/pages", "c/.cache/agora/jinja", "c/.cache/agora/plans",
-              "c/.cache/agora/manifests", "c/.cache/agora/letters")
+              "c/.cache/agora/manifests", "c/.cache/agora/letters", "c/.cache/agora/catalogs")
     expected = {"out", "out/site", "c", "c/build", letters, "c/.cache", "c/.cache/agora", "c/.cache/agora/build.json",
                 "c/.cache/agora/parsed.pickle", *caches}
     outside = {path for path in changed

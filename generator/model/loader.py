@@ -543,13 +543,21 @@ def collisions(sources: list[Source], problems: Problems) -> None:
 class _Parses:
     """Each file's parse and validation, by the digest of its bytes: `agora serve` loads the community again after
     every save, and `agora build` keeps them between builds (`keep`), so only changed files are parsed again. A
-    file's problems are reported again each time."""
+    file's problems are reported again each time.
 
-    FORMAT = 2
+    Kept as one file of every parse, plus one of the parses changed or gone since that file was written (`.delta`,
+    read on top of it): rewriting every parse after each edit was 0.2 s of pickling per build at N = 2,000. Each
+    entry carries the digest of the bytes it was parsed from, so an entry from any build is right for its file."""
+
+    FORMAT = 3
+    # The share of the parses that may have changed since the full file was written before it is written again.
+    DELTA_SHARE = 0.1
 
     def __init__(self) -> None:
         self.by_source: dict[Source, tuple[bytes, Parsed | None, Problems]] = {}
         self.changed = False  # since they were last taken from or stored in a file
+        self.base: str | None = None  # the identity of the full file last taken or written
+        self.since: set[Source] = set()  # changed or gone since then
 
     def read(self, path: str | Path, source: Source, problems: Problems, files: FileDigests) -> Parsed | None:
         digest = files.of(path)
@@ -560,6 +568,7 @@ class _Parses:
             own = Problems()
             known = self.by_source[source] = (digest, read_source(path, source, own), own)
             self.changed = True
+            self.since.add(source)
         problems.extend(known[2])
         return known[1]
 
@@ -569,25 +578,55 @@ class _Parses:
         for source in [source for source in self.by_source if source not in wanted]:
             del self.by_source[source]
             self.changed = True
+            self.since.add(source)
 
     def take(self, path: Path) -> None:
-        """Take the parses stored at `path` (none if it is missing, unreadable or of another version)."""
+        """Take the parses stored at `path` and its delta (none if missing, unreadable or of another version)."""
+        stored = self._load(path)
+        if stored is None or not isinstance(stored.get("id"), str):
+            return
+        self.by_source.update(stored["parsed"])
+        self.base = stored["id"]
+        delta = self._load(_delta(path))
+        if delta is not None and delta.get("base") == self.base:
+            for source, known in delta["parsed"].items():
+                if known is None:
+                    self.by_source.pop(source, None)
+                else:
+                    self.by_source[source] = known
+            self.since = set(delta["parsed"])
+
+    def _load(self, path: Path) -> dict | None:
         try:
             with open(path, "rb") as handle:
                 stored = pickle.load(handle)
-            if stored.get("format") == self.FORMAT and stored.get("code") == _code_version():
-                self.by_source.update(stored["parsed"])
         except Exception:  # noqa: BLE001 - a cache that cannot be read is a cache miss
-            return
+            return None
+        if not isinstance(stored, dict) or stored.get("format") != self.FORMAT or stored.get("code") != _code_version():
+            return None
+        return stored if isinstance(stored.get("parsed"), dict) else None
 
     def store(self, path: Path) -> None:
         if not self.changed:
             return
-        data = pickle.dumps({"format": self.FORMAT, "code": _code_version(), "parsed": self.by_source},
-                            protocol=pickle.HIGHEST_PROTOCOL)
+        head = {"format": self.FORMAT, "code": _code_version()}
         with contextlib.suppress(OSError):  # failing costs parses next time
-            write_atomic(path, data)
+            if self.base is not None and len(self.since) <= self.DELTA_SHARE * len(self.by_source):
+                changes = {source: self.by_source.get(source) for source in self.since}
+                write_atomic(_delta(path), pickle.dumps({**head, "base": self.base, "parsed": changes},
+                                                        protocol=pickle.HIGHEST_PROTOCOL))
+            else:
+                base = os.urandom(8).hex()
+                write_atomic(path, pickle.dumps({**head, "id": base, "parsed": self.by_source},
+                                                protocol=pickle.HIGHEST_PROTOCOL))
+                self.base, self.since = base, set()
+                with contextlib.suppress(FileNotFoundError):
+                    _delta(path).unlink()  # of the file replaced (and ignored with this one anyway)
             self.changed = False
+
+
+def _delta(path: Path) -> Path:
+    return path.with_name(path.name + ".delta")
 
 
 _PARSES = _Parses()
