@@ -161,7 +161,8 @@ class Memo:
                 if text_digest and links in ("0", "1"):
                     self._known[key_] = Render(text_digest, links == "1")
         found = self._known.get(key)
-        return dataclasses.replace(found) if found is not None else None
+        # A copy: the plan sets the copy's text when it reads it.
+        return Render(found.digest, found.links_to_files) if found is not None else None
 
     def text(self, key: str, render: Render) -> str | None:
         """The text of `render` (kept under `key`); None when its entry is missing, damaged or not that text."""

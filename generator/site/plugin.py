@@ -427,6 +427,7 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         self.kept: set[str] = set()
         self.kept_outputs: dict[str, list[int]] = {}
         self.keys: dict[str, str] = {}  # each page's key in the page cache, by src_uri
+        self.theme_keys: dict[str, str] = {}  # the theme's own templates' keys, by output path (`_theme_keys`)
 
     # Runs before the search plugin's on_config, which picks its stemmer from theme.language.
     @event_priority(100)
@@ -550,7 +551,7 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
                 uri = "assets/" + path.relative_to(content_assets).as_posix()
                 files.append(AgoraFile.generated(config, uri, abs_src_path=str(path)))
         self._add_cards(files, config)
-        self.keys = {}
+        self.keys, self.theme_keys = {}, {}
         self.unchanged = {}
         self.left_out = set()
         # A search plugin whose entries cannot be restored (not Material's) would lose the reused pages'.
@@ -620,7 +621,10 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
             identities.append((files.src_uris[src_uri], self.keys[src_uri]))
         in_spare = {file.dest_uri: entry for file, identity in identities
                     if (entry := match(spare, site_dir, file, identity)) is not None}
-        self.kept = set(in_spare)
+        self.theme_keys = self._theme_keys(files, config)
+        recorded = spare.get("theme") if isinstance(spare.get("theme"), dict) else {}
+        self.kept = set(in_spare) | {name for name, key in self.theme_keys.items() if recorded.get(name) ==
+                                     [key, *(manifest.stat_of(os.path.join(site_dir, name)) or ())]}
         self.kept_outputs = spare["outputs"]
         # Staging in the spare, the previous output is not needed: what changed since the spare was built
         # changed in the previous build, which put those pages in the page cache (and other files are written
@@ -657,6 +661,21 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
             else:
                 CachedPage(self.nav_titles.get(src_uri), file, config, record, escape(self.planned[src_uri].title),
                            files)
+
+    def _theme_keys(self, files: Files, config: MkDocsConfig) -> dict[str, str]:
+        """The keys of the theme's own 404 page and sitemap (and its gzip), which MkDocs renders on every build
+        (0.05-0.08 s per language at N = 2,000): kept in the staging folder when their keys are those recorded,
+        and then not rendered (`on_env`). The sitemap lists every page's URL and the build's date; the 404 page
+        shows the navigation and the settings, which the build key covers with the theme and Agora's templates.
+        None with templates of the community's own (`custom_dir`), which may show anything of the pages."""
+        if config.theme.custom_dir:
+            return {}
+        pages = digests.digest([self.build_key, get_build_date(), [
+            [file.src_uri, file.inclusion.name] for file in files if file.is_documentation_page()]])
+        keys = {"404.html": pages} if "404.html" in config.theme.static_templates else {}
+        if "sitemap.xml" in config.theme.static_templates:
+            keys |= {"sitemap.xml": pages, "sitemap.xml.gz": pages}
+        return keys
 
     def _leave_out(self, placed: list[tuple[File, PageRecord]], rendering: list[str]) -> set[str]:
         """The unchanged pages MkDocs need not be told of at all: it would only make each a `Page` to list in the
@@ -915,6 +934,11 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
                 self._unchanged_left -= 1
 
     def on_env(self, env, config: MkDocsConfig, files: Files):
+        # The theme's templates already in place (`_theme_keys`) are not rendered again.
+        if "404.html" in self.kept:
+            config.theme.static_templates.discard("404.html")
+        if {"sitemap.xml", "sitemap.xml.gz"} <= self.kept:
+            config.theme.static_templates.discard("sitemap.xml")
         # The order MkDocs builds pages in, which its search index and its sitemap follow (with the pages left
         # out of its build in their places).
         left_out = self.left_out
@@ -984,7 +1008,7 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
             self._listed.clear()
         self.inputs = self.cache = self.memo = self.plan = self.sharing = self.files = self.current = None
         self.search_plugin = None
-        self.planned, self.unchanged, self.keys, self.records = {}, {}, {}, {}
+        self.planned, self.unchanged, self.keys, self.records, self.theme_keys = {}, {}, {}, {}, {}
         self.kept, self.kept_outputs, self.nav_titles, self.page_warnings = set(), {}, {}, {}
         self.left_out, self._order, self._documents, self._listed = set(), [], [], None
 
@@ -1072,7 +1096,8 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         self.manifest_pending = manifest.write_pending(self.manifest_path, {
             "build_key": self.build_key, "pages": pages, "files": sources, "outputs": outputs,
             "present": sorted(present), "folders": folders,
-            "index": present.get(search.INDEX.replace(os.sep, "/")) if index is not None else None},
+            "index": present.get(search.INDEX.replace(os.sep, "/")) if index is not None else None,
+            "theme": {name: [key, *present[name]] for name, key in self.theme_keys.items() if name in present}},
             in_process=self.in_process)
         return present
 
