@@ -261,6 +261,7 @@ def test_incremental_build_equals_clean_build(tmp_path, monkeypatch):
 def test_a_corrupt_or_foreign_cache_falls_back_to_a_full_build(tmp_path):
     root = tmp_path / "c"
     shutil.copytree(MINIMAL, root)
+    shutil.copytree(ROOT / "locales", root / "locales")  # compiled catalogs are kept too
     assert run_agora("build", "--root", root).code == 0
     expected = tree(root / "site")
     pages = root / ".cache" / "agora" / "pages" / f"v{cache.FORMAT}"
@@ -313,8 +314,20 @@ def test_a_corrupt_or_foreign_cache_falls_back_to_a_full_build(tmp_path):
         text = edited.read_text("utf-8").replace("<body", "<body data-edited")
         edited.unlink()  # not written through: the two trees share the file
         edited.write_text(text, "utf-8")
+        # Its search index, where unchanged pages' entries are read from, edited without moving any of them.
+        index = folder / "pl" / "search" / "search_index.json"
+        text = index.read_text("ascii")
+        at = text.index("e", text.index('"text":"', len(text) // 2) + len('"text":"'))  # a page not rebuilt
+        index.unlink()
+        index.write_text(text[:at] + "E" + text[at + 1:], "ascii")
     # And the kept parses, input digests and planned Markdown: garbage and damaged entries.
     (root / ".cache" / "agora" / "parsed.pickle").write_bytes(b"\x80\x05garbage")
+    (root / ".cache" / "agora" / "parsed.pickle.delta").write_bytes(b"\x80\x05garbage")
+    # The compiled catalogs: one damaged behind its header (the digest of its .po), one garbage.
+    catalogs = root / ".cache" / "agora" / "catalogs"
+    header, _, _ = (catalogs / "sv.mo").read_bytes().partition(b"\n")
+    (catalogs / "sv.mo").write_bytes(header + b"\n\x00garbage")
+    (catalogs / "pl.mo").write_bytes(b"garbage")
     (root / ".cache" / "agora" / "digests.bin").write_bytes(b"garbage\n")
     plans = root / ".cache" / "agora" / "plans" / f"v{memo.FORMAT}"
     with contextlib.closing(sqlite3.connect(plans / "en.sqlite")) as db, db:
@@ -583,6 +596,25 @@ def test_a_checkout_moved_elsewhere_keeps_its_page_cache(tmp_path):
     counts = [line for line in result.stderr.splitlines() if " pages (" in line]
     assert len(counts) == 3 and all("(0 rendered," in line for line in counts), result.stderr
     assert_same_tree(moved / "site", first / "site")
+
+
+def test_a_catalog_edited_after_a_build_shows_in_the_next_one(tmp_path):
+    """Compiled catalogs are kept between runs by the digest of their .po file: an edited catalog is compiled
+    again, never served from the copy compiled before."""
+    root = tmp_path / "c"
+    shutil.copytree(MINIMAL, root)
+    shutil.copytree(ROOT / "locales", root / "locales")
+    assert run_agora("build", "--root", root).code == 0
+    assert "Inlägg" in (root / "site" / "sv" / "index.html").read_text("utf-8")
+    path = root / "locales" / "sv" / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as handle:
+        catalog = read_po(handle)
+    catalog["Posts"].string = "Skrivelser"
+    with path.open("wb") as handle:
+        write_po(handle, catalog, omit_header=False)
+    result = run_agora("build", "--root", root)
+    assert result.code == 0, result.output
+    assert "Skrivelser" in (root / "site" / "sv" / "index.html").read_text("utf-8")
 
 
 def test_kept_parses_follow_every_edit_of_a_file(tmp_path):
