@@ -610,7 +610,7 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
         identities: list[tuple[File, str]] = []
         for file in files:
             if isinstance(file, AgoraFile) and not file.is_documentation_page():
-                file.source = _source_of(file)
+                file.source = file.source or _source_of(file)
                 identities.append((file, file.source))
         for src_uri, planned in self.planned.items():
             # The sharing metadata comes from more than the page's Markdown (an item's image file, say): from what
@@ -819,7 +819,10 @@ class AgoraPlugin(BasePlugin[AgoraConfig]):
             paths[card.uri], new = cards.cached_card(card, cache, present)
             drawn += new
         for card in self.sharing.cards:
-            files.append(AgoraFile.generated(config, card.uri, abs_src_path=str(paths[card.uri])))
+            file = AgoraFile.generated(config, card.uri, abs_src_path=str(paths[card.uri]))
+            # Named by a digest of all it is drawn from: its name says what it holds, without a `stat`.
+            file.source = f"card {paths[card.uri].name}"
+            files.append(file)
         log.info("agora: %s: %d sharing cards, %d drawn, %d from the cache", self.code, len(self.sharing.cards),
                  drawn, len(self.sharing.cards) - drawn)
 
