@@ -268,6 +268,7 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> int:
         stamp.forget(root)
     for cache in (page_cache.FOLDER, memo.FOLDER, manifest.FOLDER, renderings.FOLDER):
         remove_other_formats(root / cache)
+    manifest.sweep(root)
     # Everything every page depends on outside the content: settings, theme and overrides, catalogs, code.
     context_key = stamp.fingerprint([root / CONFIG_FILE, settings.locales_dir,
                                      *(root / folder for folder in settings.mkdocs_dirs)], {"pages": True}, files)

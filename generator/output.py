@@ -26,7 +26,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 
-def _alive(pid: int) -> bool:
+def running(pid: int) -> bool:
+    """Whether process `pid` exists (on this machine)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -44,7 +45,7 @@ def _remove_stale(target: Path, name: str | None = None) -> None:
         return
     for entry in target.parent.iterdir():
         match = pattern.match(entry.name)
-        if match and not _alive(int(match.group(1))):
+        if match and not running(int(match.group(1))):
             shutil.rmtree(entry, ignore_errors=True)
 
 

@@ -663,6 +663,29 @@ def test_caches_of_other_formats_are_removed(tmp_path):
         assert [entry.name for entry in (agora / kind).iterdir()] == [f"v{FORMATS[kind]}"], kind
 
 
+def test_a_killed_builds_pending_manifests_are_removed_and_a_running_builds_kept(tmp_path):
+    """A manifest is written as `<name>.pending-<pid>` and put in place once the output is: a build killed in
+    between leaves it behind (megabytes on a large hub). The next build removes those whose process is gone, and
+    leaves those of a build still running."""
+    root = tmp_path / "c"
+    shutil.copytree(MINIMAL, root)
+    assert run_agora("build", "--root", root).code == 0
+    folder = root / manifest.FOLDER
+    current = sorted(folder.glob("*.bin"))
+    assert current, "the build kept no manifest"
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    abandoned = [path.with_name(f"{path.name}.pending-{gone.pid}") for path in current]
+    running = current[0].with_name(f"{current[0].name}.pending-{os.getpid()}")  # this test's process runs
+    for path in (*abandoned, running):
+        path.write_bytes(current[0].read_bytes())
+    page = root / "content" / "pages" / "guidelines.md"
+    page.write_text(page.read_text("utf-8") + "\nMore.\n", "utf-8")  # else the build is skipped: nothing changed
+    result = run_agora("build", "--root", root)
+    assert result.code == 0, result.output
+    assert sorted(folder.glob("*.pending-*")) == [running]
+
+
 def test_the_caches_drop_what_no_recent_build_used(tmp_path):
     """Every edit adds page records and planned Markdown under new keys; once a language's store holds more than
     twice what a build uses, the build drops the rest, so a cache kept for long (CI restores it) stays bounded."""

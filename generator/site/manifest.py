@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.files import sealed, unsealed
+from generator.output import running
 
 FORMAT = 6
 FOLDER = Path(".cache") / "agora" / "manifests" / f"v{FORMAT}"
@@ -87,6 +88,11 @@ class Unwritten:
     data: dict
 
 
+# Whose pending manifests this process writes: the process that imported this module, i.e. `agora build`'s own,
+# whose language workers are forked from it after the import and end before it puts their manifests in place
+# (`sweep` must not take a finished worker's manifest for an abandoned one).
+OWNER = os.getpid()
+
 # Manifests being written in the background (`promote`), waited for by `settle`.
 _WRITING: list[threading.Thread] = []
 
@@ -101,7 +107,7 @@ def write_pending(path: Path, data: dict, *, in_process: bool = False) -> Path |
     data = {"format": FORMAT, **data}
     if in_process:
         return Unwritten(path, data)
-    pending = path.with_name(f"{path.name}.pending-{os.getpid()}")
+    pending = path.with_name(f"{path.name}.pending-{OWNER}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         pending.write_bytes(sealed(data))
@@ -162,6 +168,21 @@ def promote(pending: Path | Unwritten) -> None:
     final = pending.with_name(pending.name.rsplit(".pending-", 1)[0])
     with contextlib.suppress(OSError):
         os.replace(pending, final)
+
+
+def sweep(root: Path) -> None:
+    """Delete the pending manifests of builds that ended without putting them in place (a killed build, whose
+    own clean-up never ran): each is as large as a manifest, and nothing reads one. A build still running is
+    told apart by its process id (`OWNER`), which runs as long as the build does."""
+    try:
+        entries = list(os.scandir(root / FOLDER))
+    except OSError:
+        return
+    for entry in entries:
+        name, _, pid = entry.name.rpartition(".pending-")
+        if name and pid.isdigit() and not running(int(pid)):
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
 
 
 def discard(pending: Path | Unwritten) -> None:
