@@ -37,6 +37,10 @@ grows faster than linearly). The cost: a process sharing the machine with anothe
 two runs with the same neighbour, so it is like for like; `static_i18n_s` is that much slower than alone, so
 `ratio_vs_static_i18n` errs by up to 10 % in Agora's favour. `--serial` measures everything alone.
 
+Nothing is deleted while the run measures: outputs, caches and trees it is done with are moved aside and
+deleted at its end (`set_aside`). A large deletion slows the file creation that follows it for about a minute,
+and Agora's clean builds used to follow the deletion of the previous build's output and cache.
+
 `peak_mb` is the largest sum of the resident set sizes of Agora's build process and its children (the
 per-language workers), sampled every 50 ms; shared copy-on-write pages count once per process, so it errs high.
 A second table gives the CPU time (user + system, workers included) of each measurement and the highest load
@@ -154,14 +158,30 @@ def timed(command: Sequence[str], env: dict[str, str]) -> Run:
     return Run(seconds, peak / 2**20, usage.ru_utime + usage.ru_stime, load)
 
 
+# Where the trees and outputs the run is done with go, to be deleted once every size is measured (`set_aside`).
+TRASH: Path | None = None
+
+
+def set_aside(path: Path) -> None:
+    """Move `path` out of the way, into TRASH, instead of deleting it now. Deleting tens of thousands of files
+    just before a timed build made that build pay for it: ext4 skips recently freed inodes when it allocates new
+    ones, and for a minute after a large deletion creating files and folders took a tenth of a clean build's CPU
+    time (`perf` at N = 250: `ext4_create` and `ext4_mkdir` from 1 % to 8-16 % of the samples). Agora's clean
+    builds followed the deletion of the previous output and cache; the plain MkDocs builds they are compared with
+    write into folders nothing was deleted from."""
+    if path.exists():
+        TRASH.mkdir(parents=True, exist_ok=True)
+        os.rename(path, TRASH / f"{len(list(TRASH.iterdir()))}-{path.name}")
+
+
 def agora_build(root: Path, jobs: int, env: dict[str, str], *, fresh: bool = True, cache: bool = False) -> Run:
     """`agora build`; `fresh`: into an empty output folder; `cache`: keep `.cache/agora/` of the last build."""
     site = root / "site"
     if fresh:  # the output and the replaced output kept beside it for the next build to update (a spare)
         for folder in (site, root / ".site.spare"):
-            shutil.rmtree(folder, ignore_errors=True)
+            set_aside(folder)
     if not cache:  # clean: no page records, sharing cards or compiled templates from an earlier build
-        shutil.rmtree(root / ".cache" / "agora", ignore_errors=True)
+        set_aside(root / ".cache" / "agora")
     return timed([sys.executable, "-m", "generator", "build", "--root", str(root), "--out", str(site),
                   "--today", TODAY, "--jobs", str(jobs)], env)
 
@@ -446,7 +466,7 @@ def measure(n: int, jobs: int, out: Path, keep: bool, serial: bool) -> dict:
                                                       static_i18n)), 2),
     }
     if not keep:
-        shutil.rmtree(work)
+        set_aside(work)
     return row
 
 
@@ -510,6 +530,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = options.parse_args(argv)
     sizes = sorted(set(args.n or SIZES))
     started = time.perf_counter()
+    global TRASH
+    TRASH = args.out / ".trash"
+    shutil.rmtree(TRASH, ignore_errors=True)  # what a stopped run left
     # Agora's own modules byte-compiled, as an installed package's are (pip compiles them, and MkDocs and the
     # other packages measured here are): an editable install under PYTHONDONTWRITEBYTECODE would otherwise
     # compile them from source in every `agora` process, a seventh of a second of each edit build.
@@ -532,6 +555,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"\nwarning: the load average reached {busiest:.1f} on {os.cpu_count()} CPUs: other work shared the "
               "machine, so the wall-clock figures are inflated; compare the CPU table")
     print(f"\nresults in {args.results}; the whole run took {time.perf_counter() - started:,.0f} s")
+    shutil.rmtree(TRASH, ignore_errors=True)
     return 0
 
 
