@@ -1,9 +1,9 @@
 """Build speed: Agora against the plain MkDocs floor and against mkdocs-static-i18n, on synthetic communities.
 
-    make bench            # N = 250, 500, 1,000 and 2,000 posts (about 14 minutes on 2 CPUs)
+    make bench            # N = 250, 500, 1,000 and 2,000 posts (about 20 minutes on 2 CPUs)
     make bench N=500      # one size only
     .venv/bin/python bench/run.py --n 500 --keep     # keep the generated trees in bench/out/ to look at
-    .venv/bin/python bench/run.py --serial           # every measurement alone (about 20 minutes)
+    .venv/bin/python bench/run.py --serial           # every measurement alone (about half as long again)
 
 For each N, `synthetic.generate` writes a community (6 languages, a quarter translated) and this script times,
 as wall-clock of subprocesses:
@@ -31,15 +31,17 @@ as wall-clock of subprocesses:
 Scheduling. `agora_s` and `rebuild_s` use every CPU and run alone. The single-CPU measurements run in two lanes
 at once, one per CPU: the plain MkDocs builds with `agora_j1_s` in their middle in one lane, mkdocs-static-i18n
 in the other, then untimed plain builds until the first lane ends, so both lanes always have a neighbour.
-Without that, the run takes about 20 minutes, most of it mkdocs-static-i18n (5.7 to 7.4 minutes at N = 2,000: it
-grows faster than linearly). The cost: a process sharing the machine with another runs 4-10 % slower than alone
-(measured with two plain MkDocs builds of N = 2,000 languages, alone and together). `ratio_vs_mkdocs` compares
-two runs with the same neighbour, so it is like for like; `static_i18n_s` is that much slower than alone, so
-`ratio_vs_static_i18n` errs by up to 10 % in Agora's favour. `--serial` measures everything alone.
+Without that, the run takes about half as long again, most of it mkdocs-static-i18n (5.7 to 10.7 minutes at
+N = 2,000: it grows faster than linearly). The cost: a process sharing the machine with another runs 4-10 %
+slower than alone (measured with two plain MkDocs builds of N = 2,000 languages, alone and together).
+`ratio_vs_mkdocs` compares two runs with the same neighbour, so it is like for like; `static_i18n_s` is that
+much slower than alone, so `ratio_vs_static_i18n` errs by up to 10 % in Agora's favour. `--serial` measures
+everything alone.
 
 Nothing is deleted while the run measures: outputs, caches and trees it is done with are moved aside and
 deleted at its end (`set_aside`). A large deletion slows the file creation that follows it for about a minute,
-and Agora's clean builds used to follow the deletion of the previous build's output and cache.
+and Agora's clean builds used to follow the deletion of the previous build's output and cache. The set-aside
+trees need disk space: several GB at N = 2,000.
 
 `peak_mb` is the largest sum of the resident set sizes of Agora's build process and its children (the
 per-language workers), sampled every 50 ms; shared copy-on-write pages count once per process, so it errs high.
@@ -526,7 +528,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     options.add_argument("--results", type=Path, default=RESULTS, help="JSON written (default bench/results.json)")
     options.add_argument("--keep", action="store_true", help="keep the generated trees and sites")
     options.add_argument("--serial", action="store_true",
-                         help="run every measurement alone (exact single-CPU figures; about 20 minutes for all sizes)")
+                         help="run every measurement alone (exact single-CPU figures; about half as long again)")
     args = options.parse_args(argv)
     sizes = sorted(set(args.n or SIZES))
     started = time.perf_counter()
